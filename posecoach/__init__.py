@@ -1,0 +1,3 @@
+"""posecoach: a camera-based coach for psoas and hip-flexor stretches."""
+
+__version__ = "0.1.0"

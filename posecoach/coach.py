@@ -1,0 +1,247 @@
+"""The coaching state: one frame's landmarks in, one frame's assessment out.
+
+Checks the camera set-up (someone in frame, the right view, close enough), judges the pose
+file's rules on the body roles, keeps hold timers and rep counters per side, and picks the
+one prompt to show.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posecoach.body import BodyFrame, BodyTracker, Side
+from posecoach.defaults import CoachSettings
+from posecoach.landmarks import Landmark, Landmarks
+from posecoach.posefile import Mode, PoseSpec, View
+from posecoach.rules import Rule, RuleResult, When, joints_trusted
+from posecoach.temporal import Event, EventKind, HoldTimer, Phase, RepCounter
+
+
+class Status(enum.Enum):
+    """What the coach can say about a frame, from worst to best."""
+
+    NO_PERSON = "no_person"
+    TOO_FAR = "too_far"
+    WRONG_VIEW = "wrong_view"
+    JOINTS_HIDDEN = "joints_hidden"
+    NOT_IN_POSITION = "not_in_position"
+    IN_POSITION = "in_position"
+
+
+_STATUS_PROMPTS = {
+    Status.NO_PERSON: "Step into view",
+    Status.TOO_FAR: "Come closer to the camera",
+    Status.JOINTS_HIDDEN: "Keep your whole body in view",
+}
+_VIEW_PROMPTS = {
+    View.SIDE: "Turn side-on to the camera",
+    View.FRONT: "Face the camera",
+}
+
+_TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+
+
+def body_turn_deg(landmarks: Landmarks) -> float:
+    """How far the body is turned from face-on: 0 facing the camera, 90 side-on.
+
+    Read from the depth difference between left and right shoulders and hips, in metric
+    world coordinates when the model gives them, else in image units.
+    """
+    if landmarks.world_xyz_m is not None:
+        pts = landmarks.world_xyz_m
+        across = np.array([pts[Landmark.LEFT_SHOULDER] - pts[Landmark.RIGHT_SHOULDER],
+                           pts[Landmark.LEFT_HIP] - pts[Landmark.RIGHT_HIP]])
+        dx, dz = across[:, 0], across[:, 2]
+    else:
+        width = landmarks.resolution_wh[0]
+        x, z = landmarks.xy_norm[:, 0] * width, landmarks.z * width
+        dx = np.array([x[Landmark.LEFT_SHOULDER] - x[Landmark.RIGHT_SHOULDER],
+                       x[Landmark.LEFT_HIP] - x[Landmark.RIGHT_HIP]])
+        dz = np.array([z[Landmark.LEFT_SHOULDER] - z[Landmark.RIGHT_SHOULDER],
+                       z[Landmark.LEFT_HIP] - z[Landmark.RIGHT_HIP]])
+    return math.degrees(math.atan2(float(np.abs(dz).sum()), float(np.abs(dx).sum())))
+
+
+@dataclass
+class SideTotals:
+    """Counts for one side (or for the whole stretch when it is not done per side)."""
+
+    reps: int = 0
+    hold_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the coach concluded about one frame."""
+
+    timestamp_ms: float
+    frame_index: int
+    status: Status
+    prompt: str | None  # the one message on screen: a set-up prompt or a form cue
+    prompt_is_new: bool  # the prompt appeared in this frame
+    results: tuple[RuleResult, ...]
+    body: BodyFrame | None
+    side: Side | None  # the working side totals go to (None when not per side / unknown)
+    turn_deg: float | None
+    phase: Phase | None
+    reps: int  # on the current side (in total when not per side)
+    hold_s: float
+    totals: dict[str, SideTotals]  # "left"/"right" when per side, else "all"
+    events: tuple[Event, ...] = field(default_factory=tuple)
+
+    @property
+    def detected(self) -> bool:
+        return self.status is not Status.NO_PERSON
+
+
+class Coach:
+    """Holds the state of one coaching session for one stretch."""
+
+    def __init__(self, pose: PoseSpec, settings: CoachSettings | None = None) -> None:
+        self.pose = pose
+        self.settings = settings or CoachSettings()
+        self._tracker = BodyTracker(pose.working, self.settings.side_switch_s)
+        self._timers: dict[str, HoldTimer] = {}
+        self._counters: dict[str, RepCounter] = {}
+        self._prompt: str | None = None
+        self._prompt_since_ms = -math.inf
+        self._target_reached: set[str] = set()
+
+    def _key(self, side: Side | None) -> str | None:
+        if not self.pose.per_side:
+            return "all"
+        return side.value if side is not None else None
+
+    def totals(self) -> dict[str, SideTotals]:
+        keys = ["left", "right"] if self.pose.per_side else ["all"]
+        return {
+            key: SideTotals(
+                reps=self._counters[key].reps if key in self._counters else 0,
+                hold_s=self._timers[key].held_s if key in self._timers else 0.0,
+            )
+            for key in keys
+        }
+
+    def _set_prompt(self, wanted: str | None, timestamp_ms: float) -> bool:
+        """Change the prompt unless the current one has been up for less than cue_min_s."""
+        if wanted == self._prompt:
+            return False
+        shown_ms = timestamp_ms - self._prompt_since_ms
+        if self._prompt is not None and shown_ms < self.settings.cue_min_s * 1000:
+            return False
+        self._prompt, self._prompt_since_ms = wanted, timestamp_ms
+        return wanted is not None
+
+    def _setup_status(self, landmarks: Landmarks | None) -> tuple[Status, float | None]:
+        if landmarks is None:
+            return Status.NO_PERSON, None
+        turn = body_turn_deg(landmarks)
+        height = landmarks.resolution_wh[1]
+        torso_px = np.linalg.norm(
+            landmarks.xy_px[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean(axis=0)
+            - landmarks.xy_px[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
+        )
+        if torso_px < self.settings.min_body_frac * height:
+            return Status.TOO_FAR, turn
+        view = self.pose.view
+        if (view is View.SIDE and turn < self.settings.side_view_min_deg) or (
+            view is View.FRONT and turn > self.settings.front_view_max_deg
+        ):
+            return Status.WRONG_VIEW, turn
+        if not joints_trusted(landmarks, _TORSO, self.settings.min_visibility,
+                              self.settings.edge_margin):
+            return Status.JOINTS_HIDDEN, turn
+        return Status.IN_POSITION, turn
+
+    def update(
+        self, landmarks: Landmarks | None, timestamp_ms: float, frame_index: int
+    ) -> Assessment:
+        """Assess one frame; `landmarks` is None when nobody was found."""
+        status, turn = self._setup_status(landmarks)
+        body = None
+        results: list[RuleResult] = []
+        if landmarks is not None and status is Status.IN_POSITION:
+            body = self._tracker.update(landmarks)
+            results = [self._judge(rule, landmarks, body) for rule in self.pose.rules]
+            gates = [r for r in results if r.rule.gate]
+            if any(r.passed is None for r in gates):
+                status = Status.JOINTS_HIDDEN
+            elif not all(r.passed for r in gates):
+                status = Status.NOT_IN_POSITION
+        in_position = status is Status.IN_POSITION
+
+        side = body.working_side if body is not None else None
+        key = self._key(side)
+        events: list[Event] = []
+        phase = None
+        if key is not None:
+            if self.pose.mode is Mode.HOLD:
+                timer = self._timers.setdefault(key, HoldTimer(self.settings.hold_grace_s))
+                events += timer.update(timestamp_ms, in_position)
+                if timer.held_s >= self.pose.target and key not in self._target_reached:
+                    self._target_reached.add(key)
+                    events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
+            elif self.pose.counter is not None:
+                counter = self._counters.setdefault(key, RepCounter(self.pose.counter))
+                signal = {r.rule.id: r for r in results}.get(self.pose.counter.signal)
+                value = signal.value if (in_position and signal is not None) else None
+                events += counter.update(timestamp_ms, value)
+                phase = counter.phase
+                results = [self._phase_filter(r, phase) for r in results]
+
+        prompt = self._choose_prompt(status, results)
+        is_new = self._set_prompt(prompt, timestamp_ms)
+        totals = self.totals()
+        current = totals.get(key or "", SideTotals())
+        return Assessment(
+            timestamp_ms=timestamp_ms,
+            frame_index=frame_index,
+            status=status,
+            prompt=self._prompt,
+            prompt_is_new=is_new,
+            results=tuple(results),
+            body=body,
+            side=side,
+            turn_deg=turn,
+            phase=phase,
+            reps=current.reps,
+            hold_s=current.hold_s,
+            totals=totals,
+            events=tuple(events),
+        )
+
+    def _judge(self, rule: Rule, landmarks: Landmarks, body: BodyFrame) -> RuleResult:
+        ids = tuple(i for role in rule.roles() for i in body.landmarks_for(role))
+        if not joints_trusted(landmarks, ids, self.settings.min_visibility,
+                              self.settings.edge_margin):
+            return RuleResult(rule, None, None)
+        value = rule.measure(landmarks, body)
+        if math.isnan(value):
+            return RuleResult(rule, None, None)
+        return RuleResult(rule, value, rule.passes(value))
+
+    @staticmethod
+    def _phase_filter(result: RuleResult, phase: Phase) -> RuleResult:
+        """Rules for the top (bottom) of a rep are not judged elsewhere."""
+        when = result.rule.when
+        if (when is When.TOP and phase is not Phase.PEAK) or (
+            when is When.BOTTOM and phase is not Phase.REST
+        ):
+            return RuleResult(result.rule, result.value, None)
+        return result
+
+    def _choose_prompt(self, status: Status, results: list[RuleResult]) -> str | None:
+        if status in _STATUS_PROMPTS:
+            return _STATUS_PROMPTS[status]
+        if status is Status.WRONG_VIEW:
+            return _VIEW_PROMPTS.get(self.pose.view)
+        failing = [r for r in results if r.passed is False]
+        if status is Status.NOT_IN_POSITION:
+            failing = [r for r in failing if r.rule.gate]
+        if not failing:
+            return None
+        return min(failing, key=lambda r: r.rule.priority).rule.cue

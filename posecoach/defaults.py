@@ -1,0 +1,81 @@
+"""Every coaching default and its valid range, in one place.
+
+The pose-file loader, the CLI and (later) the tuner all read these tables, so a value is
+validated the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric setting's default, bounds (inclusive) and unit."""
+
+    default: float
+    min: float
+    max: float
+    unit: str
+    doc: str
+
+    def check(self, value: float) -> str | None:
+        """A problem description, or None when `value` lies within the range."""
+        if not self.min <= value <= self.max:
+            return f"expected {self.min:g} to {self.max:g} {self.unit}, got {value:g}"
+        return None
+
+
+# Settings of the coach itself (not of one stretch).
+COACH_SETTINGS: dict[str, Range] = {
+    "min_visibility": Range(0.5, 0.0, 1.0, "", "a joint below this visibility score is not judged"),
+    "edge_margin": Range(0.0, -0.2, 0.3, "of the frame", "a joint this far outside the frame edge is not judged"),
+    "hold_grace_s": Range(0.5, 0.0, 5.0, "s", "lapses shorter than this do not stop a hold"),
+    "side_switch_s": Range(1.0, 0.0, 10.0, "s", "evidence for the other side must last this long"),
+    "cue_min_s": Range(2.0, 0.0, 30.0, "s", "a cue stays up at least this long"),
+    "side_view_min_deg": Range(50.0, 0.0, 90.0, "deg", "body turn from face-on that counts as side-on"),
+    "front_view_max_deg": Range(35.0, 0.0, 90.0, "deg", "body turn from face-on still counted as face-on"),
+    "min_body_frac": Range(0.08, 0.0, 1.0, "of the frame", "torso shorter than this: too far away"),
+}
+
+
+@dataclass(frozen=True)
+class CoachSettings:
+    """Values of COACH_SETTINGS for one run; build with `from_overrides`."""
+
+    min_visibility: float = COACH_SETTINGS["min_visibility"].default
+    edge_margin: float = COACH_SETTINGS["edge_margin"].default
+    hold_grace_s: float = COACH_SETTINGS["hold_grace_s"].default
+    side_switch_s: float = COACH_SETTINGS["side_switch_s"].default
+    cue_min_s: float = COACH_SETTINGS["cue_min_s"].default
+    side_view_min_deg: float = COACH_SETTINGS["side_view_min_deg"].default
+    front_view_max_deg: float = COACH_SETTINGS["front_view_max_deg"].default
+    min_body_frac: float = COACH_SETTINGS["min_body_frac"].default
+
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, float]) -> CoachSettings:
+        """Defaults with some values replaced; raises ValueError naming every bad key."""
+        problems = []
+        names = {f.name for f in fields(cls)}
+        for key, value in overrides.items():
+            if key not in names:
+                problems.append(f"{key}: unknown setting, expecting one of {', '.join(sorted(names))}")
+            elif (problem := COACH_SETTINGS[key].check(float(value))) is not None:
+                problems.append(f"{key}: {problem}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return cls(**{k: float(v) for k, v in overrides.items()})
+
+
+# Numeric keys that pose files may use, with their valid ranges.
+POSE_KEYS: dict[str, Range] = {
+    "hold_s": Range(30.0, 1.0, 3600.0, "s", "hold target per side"),
+    "reps": Range(10.0, 1.0, 1000.0, "reps", "rep target per side"),
+    "priority": Range(5.0, 1.0, 9.0, "", "1 is the most important rule"),
+    "min_deg": Range(0.0, 0.0, 360.0, "deg", "lowest passing angle"),
+    "max_deg": Range(360.0, 0.0, 360.0, "deg", "highest passing angle"),
+    "min_torso": Range(-10.0, -10.0, 10.0, "torso lengths", "smallest passing offset"),
+    "max_torso": Range(10.0, -10.0, 10.0, "torso lengths", "largest passing offset"),
+    "start": Range(0.0, -360.0, 360.0, "signal units", "signal value at the start of a rep"),
+    "peak": Range(0.0, -360.0, 360.0, "signal units", "signal value a rep must reach"),
+}

@@ -1,0 +1,32 @@
+"""Domain errors. Each message says what was expected, what was found, and how to fix it."""
+
+from __future__ import annotations
+
+
+class PosecoachError(Exception):
+    """Base class for mistakes a user can fix; the CLI prints the message on one line."""
+
+
+class SourceError(PosecoachError):
+    """A video, image, folder or camera could not be opened or read."""
+
+
+class CameraError(SourceError):
+    """The webcam could not be opened, or stopped delivering frames."""
+
+
+class EstimatorError(PosecoachError):
+    """The pose model could not be loaded or run."""
+
+
+class UnknownPoseError(PosecoachError):
+    """A pose id that is not in the catalogue."""
+
+
+class PoseFileError(PosecoachError):
+    """A pose file with one or more problems; all of them are listed at once."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = list(problems)
+        super().__init__(f"{path}: " + "; ".join(self.problems))

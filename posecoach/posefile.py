@@ -1,0 +1,338 @@
+"""Pose files (`poses/*.toml`): one stretch each, loaded and validated here.
+
+Every problem in a file is collected and reported at once, each with its key and what was
+expected, so a user fixes a file in one pass. See the README for the format.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posecoach.body import ROLE_NAMES, WORKING_CHOICES, parse_role
+from posecoach.defaults import POSE_KEYS
+from posecoach.errors import PoseFileError, UnknownPoseError
+from posecoach.rules import RELATIONS, RULE_KINDS, Rule, When
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class Mode(enum.Enum):
+    HOLD = "hold"
+    REPS = "reps"
+
+
+class View(enum.Enum):
+    SIDE = "side"
+    FRONT = "front"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Rep counting on a rule's signal: a rep goes from `start` to `peak` and back.
+
+    The band between the two is the hysteresis: jitter inside it never counts twice.
+    """
+
+    signal: str  # a rule id
+    start: float
+    peak: float
+
+    @property
+    def rising(self) -> bool:
+        return self.peak > self.start
+
+
+@dataclass(frozen=True)
+class PoseSpec:
+    """One stretch, as a pose file describes it."""
+
+    id: str
+    name: str
+    description: str
+    view: View
+    mode: Mode
+    target: float  # seconds for a hold, reps for reps, per side when per_side
+    per_side: bool
+    working: str | None  # which role qualifier is the working side ("back", ...)
+    rules: tuple[Rule, ...]
+    counter: Counter | None
+    path: Path
+
+    @property
+    def target_label(self) -> str:
+        unit = "s hold" if self.mode is Mode.HOLD else "reps"
+        return f"{self.target:g} {unit}" + (" per side" if self.per_side else "")
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+_TOP_KEYS = {
+    "id", "name", "description", "view", "mode", "per_side", "working", "target", "counter",
+    "rules",
+}
+_RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when"}
+
+
+def _one_of(values: Iterable[str]) -> str:
+    return "expecting one of " + ", ".join(values)
+
+
+class _Checker:
+    """Collects problems while reading a parsed TOML table."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.append(f"{key}: {message}")
+
+    def string(self, table: dict[str, Any], key: str, where: str, required: bool = True) -> str:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.add(f"{where}{key}", "missing (a text value)")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.add(f"{where}{key}", f"expected a non-empty text, got {value!r}")
+            return ""
+        return value
+
+    def choice(self, table: dict[str, Any], key: str, where: str, choices: Iterable[str],
+               required: bool = True) -> str | None:
+        choices = tuple(choices)
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.add(f"{where}{key}", f"missing, {_one_of(choices)}")
+            return None
+        if value not in choices:
+            self.add(f"{where}{key}", f"{value!r} is not valid, {_one_of(choices)}")
+            return None
+        return str(value)
+
+    def number(self, table: dict[str, Any], key: str, where: str, range_key: str | None = None,
+               required: bool = True) -> float | None:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.add(f"{where}{key}", "missing (a number)")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(f"{where}{key}", f"expected a number, got {value!r}")
+            return None
+        limits = POSE_KEYS.get(range_key or key)
+        if limits is not None and (problem := limits.check(float(value))) is not None:
+            self.add(f"{where}{key}", problem)
+            return None
+        return float(value)
+
+    def boolean(self, table: dict[str, Any], key: str, where: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.add(f"{where}{key}", f"expected true or false, got {value!r}")
+            return default
+        return value
+
+    def unknown_keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                self.add(f"{where}{key}", f"unknown key, {_one_of(sorted(allowed))}")
+
+    def roles(self, value: Any, count: int, key: str) -> list[str] | None:
+        if not isinstance(value, list) or len(value) != count:
+            self.add(key, f"expected a list of {count} roles, got {value!r}")
+            return None
+        ok = True
+        for index, role in enumerate(value):
+            ok = self.role(role, f"{key}[{index}]") and ok
+        return list(value) if ok else None
+
+    def role(self, value: Any, key: str) -> bool:
+        if not isinstance(value, str) or parse_role(value) is None:
+            self.add(key, f"unknown role {value!r}, expecting a role such as front_knee, "
+                          f"back_hip, near_shoulder, mid_hip or nose ({len(ROLE_NAMES)} in all: "
+                          "qualifier left/right/front/back/near/far/working/other/mid + joint "
+                          "ear/shoulder/elbow/wrist/hip/knee/ankle/heel/foot)")
+            return False
+        return True
+
+
+def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule | None:
+    where = f"rules[{index}]"
+    if not isinstance(raw, dict):
+        check.add(where, f"expected a table ([[rules]]), got {raw!r}")
+        return None
+    rule_id = check.string(raw, "id", f"{where}.")
+    if rule_id:
+        where = f"rules[{index}] ({rule_id})"
+    kind_name = check.choice(raw, "kind", f"{where}.", RULE_KINDS)
+    cue = check.string(raw, "cue", f"{where}.")
+    priority = check.number(raw, "priority", f"{where}.")
+    gate = check.boolean(raw, "gate", f"{where}.", default=False)
+    when_name = check.choice(raw, "when", f"{where}.", (w.value for w in When), required=False)
+    when = When(when_name) if when_name else When.ALWAYS
+    if when is not When.ALWAYS and mode is Mode.HOLD:
+        check.add(f"{where}.when", f"{when.value!r} needs mode = \"reps\", expecting \"always\"")
+    if kind_name is None:
+        return None
+    kind = RULE_KINDS[kind_name]
+    min_key, max_key = f"min_{kind.unit_key}", f"max_{kind.unit_key}"
+    check.unknown_keys(
+        raw, _RULE_COMMON | set(kind.required) | set(kind.optional) | {min_key, max_key},
+        f"{where}.",
+    )
+    params: dict[str, Any] = {}
+    for key in kind.required:
+        value = raw.get(key)
+        if value is None:
+            check.add(f"{where}.{key}", f"missing ({kind.required[key]})")
+        elif key == "joints":
+            params[key] = check.roles(value, 3, f"{where}.{key}")
+        elif key == "segment":
+            params[key] = check.roles(value, 2, f"{where}.{key}")
+        elif key == "relation":
+            params[key] = check.choice(raw, key, f"{where}.", RELATIONS)
+        else:
+            params[key] = value if check.role(value, f"{where}.{key}") else None
+    for key, choices in kind.optional.items():
+        if key in raw:
+            params[key] = check.choice(raw, key, f"{where}.", choices)
+    low = check.number(raw, min_key, f"{where}.", required=False)
+    high = check.number(raw, max_key, f"{where}.", required=False)
+    if min_key not in raw and max_key not in raw:
+        check.add(where, f"needs {min_key} or {max_key} (or both)")
+    if low is not None and high is not None and low > high:
+        check.add(f"{where}.{min_key}", f"{low:g} is above {max_key} = {high:g}")
+    if any(value is None for value in params.values()) or not rule_id or priority is None:
+        return None
+    return Rule(
+        id=rule_id, kind=kind_name, cue=cue, priority=int(priority), gate=gate, when=when,
+        min_value=low, max_value=high, params=params,
+    )
+
+
+def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
+    """Validate a parsed pose file; raises PoseFileError listing every problem."""
+    check = _Checker()
+    check.unknown_keys(data, _TOP_KEYS, "")
+    pose_id = check.string(data, "id", "")
+    if pose_id and not pose_id.replace("_", "").isalnum():
+        check.add("id", f"expected letters, digits and underscores, got {pose_id!r}")
+    name = check.string(data, "name", "")
+    description = check.string(data, "description", "")
+    view = check.choice(data, "view", "", (v.value for v in View))
+    mode_name = check.choice(data, "mode", "", (m.value for m in Mode))
+    mode = Mode(mode_name) if mode_name else None
+    per_side = check.boolean(data, "per_side", "", default=False)
+    working = check.choice(data, "working", "", WORKING_CHOICES, required=per_side)
+
+    target_value = None
+    target = data.get("target")
+    target_key = "hold_s" if mode is Mode.HOLD else "reps"
+    if not isinstance(target, dict):
+        check.add("target", f"missing table, expecting [target] with {target_key} = ...")
+    elif mode is not None:
+        check.unknown_keys(target, {target_key}, "target.")
+        target_value = check.number(target, target_key, "target.")
+
+    raw_rules = data.get("rules")
+    rules: list[Rule] = []
+    if not isinstance(raw_rules, list) or not raw_rules:
+        check.add("rules", "missing, expecting at least one [[rules]] table")
+    else:
+        for index, raw in enumerate(raw_rules):
+            rule = _read_rule(check, raw, index, mode)
+            if rule is not None:
+                rules.append(rule)
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            check.add(f"rules ({rule.id}).id", "duplicate rule id")
+        seen.add(rule.id)
+
+    counter = None
+    raw_counter = data.get("counter")
+    if mode is Mode.REPS:
+        if not isinstance(raw_counter, dict):
+            check.add("counter", "missing, reps mode needs [counter] with signal, start, peak")
+        else:
+            check.unknown_keys(raw_counter, {"signal", "start", "peak"}, "counter.")
+            signal = check.choice(raw_counter, "signal", "counter.", seen) if seen else None
+            start = check.number(raw_counter, "start", "counter.")
+            peak = check.number(raw_counter, "peak", "counter.")
+            if start is not None and peak is not None and start == peak:
+                check.add("counter.peak", "must differ from counter.start")
+            if signal and start is not None and peak is not None:
+                counter = Counter(signal=signal, start=start, peak=peak)
+    elif raw_counter is not None:
+        check.add("counter", "only used with mode = \"reps\"")
+
+    if check.problems:
+        raise PoseFileError(str(path), check.problems)
+    assert mode is not None and view is not None and target_value is not None
+    return PoseSpec(
+        id=pose_id, name=name, description=description.strip(), view=View(view), mode=mode,
+        target=target_value, per_side=per_side, working=working if per_side else None,
+        rules=tuple(rules), counter=counter, path=path,
+    )
+
+
+def load_pose_file(path: str | Path) -> PoseSpec:
+    """Read and validate one pose file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PoseFileError(str(path), ["no such file"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PoseFileError(str(path), [f"cannot be read ({error})"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise PoseFileError(str(path), [f"not valid TOML: {error}"]) from None
+    return parse_pose(data, path)
+
+
+def builtin_pose_dir() -> Path:
+    """The folder of the pose files that ship with posecoach."""
+    installed = Path(__file__).resolve().parent / "poses"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "poses"
+
+
+def pose_paths(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
+    """Pose id -> file, from the built-in folder then `extra_dirs` (later ones win).
+
+    The id is the file's stem; the loader checks it matches the `id` inside.
+    """
+    found: dict[str, Path] = {}
+    for folder in (builtin_pose_dir(), *extra_dirs):
+        for path in sorted(Path(folder).glob("*.toml")):
+            found[path.stem] = path
+    return found
+
+
+def load_pose(pose_id: str, extra_dirs: Iterable[Path] = ()) -> PoseSpec:
+    """Load a stretch by id; raises UnknownPoseError listing the valid ids."""
+    paths = pose_paths(extra_dirs)
+    if pose_id not in paths:
+        raise UnknownPoseError(
+            f"unknown pose {pose_id!r}: expecting one of {', '.join(sorted(paths))} "
+            "(run 'posecoach poses' for the list)"
+        )
+    spec = load_pose_file(paths[pose_id])
+    if spec.id != pose_id:
+        raise PoseFileError(str(spec.path), [f"id: {spec.id!r} must match the file name {pose_id!r}"])
+    return spec
