@@ -1,5 +1,3 @@
-import sys
+from posecoach.cli import run
 
-from posecoach.cli import main
-
-sys.exit(main())
+run()

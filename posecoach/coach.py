@@ -110,6 +110,8 @@ class Coach:
         self._prompt: str | None = None
         self._prompt_since_ms = -math.inf
         self._target_reached: set[str] = set()
+        # The furthest signal value of the current rep, with the "top" rules' results there.
+        self._extreme: tuple[float, dict[str, RuleResult]] | None = None
 
     def _key(self, side: Side | None) -> str | None:
         if not self.pose.per_side:
@@ -182,16 +184,18 @@ class Coach:
             if self.pose.mode is Mode.HOLD:
                 timer = self._timers.setdefault(key, HoldTimer(self.settings.hold_grace_s))
                 events += timer.update(timestamp_ms, in_position)
-                if timer.held_s >= self.pose.target and key not in self._target_reached:
-                    self._target_reached.add(key)
-                    events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
             elif self.pose.counter is not None:
                 counter = self._counters.setdefault(key, RepCounter(self.pose.counter))
                 signal = {r.rule.id: r for r in results}.get(self.pose.counter.signal)
                 value = signal.value if (in_position and signal is not None) else None
                 events += counter.update(timestamp_ms, value)
                 phase = counter.phase
-                results = [self._phase_filter(r, phase) for r in results]
+                results = self._phase_results(results, phase, value, events)
+            current = (self._timers[key].held_s if self.pose.mode is Mode.HOLD
+                       else self._counters[key].reps if key in self._counters else 0)
+            if current >= self.pose.target and key not in self._target_reached:
+                self._target_reached.add(key)
+                events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
 
         prompt = self._choose_prompt(status, results)
         is_new = self._set_prompt(prompt, timestamp_ms)
@@ -224,15 +228,35 @@ class Coach:
             return RuleResult(rule, None, None)
         return RuleResult(rule, value, rule.passes(value))
 
-    @staticmethod
-    def _phase_filter(result: RuleResult, phase: Phase) -> RuleResult:
-        """Rules for the top (bottom) of a rep are not judged elsewhere."""
-        when = result.rule.when
-        if (when is When.TOP and phase is not Phase.PEAK) or (
-            when is When.BOTTOM and phase is not Phase.REST
+    def _phase_results(
+        self, results: list[RuleResult], phase: Phase, value: float | None, events: list[Event]
+    ) -> list[RuleResult]:
+        """Judge "top" rules once per rep, on the frame where the rep went furthest.
+
+        Judging them frame by frame would fail them on every way up and down; instead the
+        verdict from the rep's extreme frame is reported when the rep is counted. "bottom"
+        rules are judged while at rest.
+        """
+        counter = self.pose.counter
+        assert counter is not None
+        if phase is Phase.PEAK and value is not None and (
+            self._extreme is None
+            or (value > self._extreme[0] if counter.rising else value < self._extreme[0])
         ):
-            return RuleResult(result.rule, result.value, None)
-        return result
+            self._extreme = (value, {r.rule.id: r for r in results if r.rule.when is When.TOP})
+        counted = any(e.kind is EventKind.REP_COUNTED for e in events)
+        at_peak = self._extreme[1] if counted and self._extreme is not None else {}
+        if phase is Phase.REST:  # the rep is over, counted or not
+            self._extreme = None
+        judged = []
+        for result in results:
+            when = result.rule.when
+            if when is When.TOP:
+                result = at_peak.get(result.rule.id, RuleResult(result.rule, result.value, None))
+            elif when is When.BOTTOM and phase is not Phase.REST:
+                result = RuleResult(result.rule, result.value, None)
+            judged.append(result)
+        return judged
 
     def _choose_prompt(self, status: Status, results: list[RuleResult]) -> str | None:
         if status in _STATUS_PROMPTS:

@@ -9,9 +9,6 @@ Two back ends give the same `Landmarks`:
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,29 +34,6 @@ class PoseEstimator(Protocol):
     def close(self) -> None: ...
 
 
-@contextlib.contextmanager
-def _quiet_native_logs() -> Iterator[None]:
-    """Silence MediaPipe's native start-up logging, which goes straight to file descriptor 2.
-
-    Python exceptions still carry their messages; only the C++ log lines are dropped.
-    """
-    if os.environ.get("POSECOACH_MEDIAPIPE_LOGS"):
-        yield
-        return
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def _rgb(frame: Frame) -> Any:
     return cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
 
@@ -71,28 +45,20 @@ class SolutionsPoseEstimator:
     """
 
     def __init__(self, static_images: bool = False) -> None:
-        with _quiet_native_logs():
-            import mediapipe as mp
+        import mediapipe as mp
 
-            self._pose = mp.solutions.pose.Pose(
-                static_image_mode=static_images,
-                model_complexity=1,
-                smooth_landmarks=True,
-                enable_segmentation=False,
-                min_detection_confidence=MIN_DETECTION_CONFIDENCE,
-                min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
-            )
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=static_images,
+            model_complexity=1,
+            smooth_landmarks=True,
+            enable_segmentation=False,
+            min_detection_confidence=MIN_DETECTION_CONFIDENCE,
+            min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
+        )
         self.name = BUNDLED_MODEL_NAME
-        self._warm = False
 
     def estimate(self, frame: Frame) -> Landmarks | None:
-        rgb = _rgb(frame)
-        if self._warm:
-            result = self._pose.process(rgb)
-        else:
-            with _quiet_native_logs():
-                result = self._pose.process(rgb)
-            self._warm = True
+        result = self._pose.process(_rgb(frame))
         if result.pose_landmarks is None:
             return None
         world = result.pose_world_landmarks.landmark if result.pose_world_landmarks else None
@@ -116,29 +82,29 @@ class TaskPoseEstimator:
         path = Path(model_path)
         if not path.is_file():
             raise EstimatorError(f"no such model file: {path} (give a pose landmarker .task file)")
-        with _quiet_native_logs():
-            import mediapipe as mp
-            from mediapipe.tasks.python import BaseOptions
-            from mediapipe.tasks.python.vision import (
-                PoseLandmarker,
-                PoseLandmarkerOptions,
-                RunningMode,
-            )
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python.vision import (
+            PoseLandmarker,
+            PoseLandmarkerOptions,
+            RunningMode,
+        )
 
-            options = PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(path)),
-                running_mode=RunningMode.IMAGE if static_images else RunningMode.VIDEO,
-                num_poses=1,
-                min_pose_detection_confidence=MIN_DETECTION_CONFIDENCE,
-                min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
-            )
-            try:
-                self._landmarker = PoseLandmarker.create_from_options(options)
-            except (RuntimeError, ValueError) as error:
-                raise EstimatorError(
-                    f"cannot load model {path}: {str(error).splitlines()[0]} "
-                    "(expecting a MediaPipe pose landmarker .task file)"
-                ) from error
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=RunningMode.IMAGE if static_images else RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=MIN_DETECTION_CONFIDENCE,
+            min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
+        )
+        try:
+            self._landmarker = PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as error:
+            first_line = (str(error).splitlines() or ["unknown error"])[0]
+            raise EstimatorError(
+                f"cannot load model {path}: {first_line} "
+                "(expecting a MediaPipe pose landmarker .task file)"
+            ) from error
         self._mp = mp
         self._static = static_images
         self._last_ms = -1

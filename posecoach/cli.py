@@ -1,0 +1,194 @@
+"""The `posecoach` command line: `main(argv) -> exit code`, testable in-process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from posecoach import __version__
+from posecoach.errors import PosecoachError
+from posecoach.posefile import PoseSpec, load_pose, load_pose_file, pose_paths
+
+log = logging.getLogger("posecoach")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_NOBODY = 3
+EXIT_INTERRUPTED = 130
+
+DEFAULT_OUT_DIR = Path("posecoach_out")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posecoach",
+        description="Camera-based coach for psoas and hip-flexor stretches.",
+    )
+    parser.add_argument("--version", action="version", version=f"posecoach {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    poses = commands.add_parser("poses", help="list the stretches")
+    poses.add_argument("--poses", dest="pose_dirs", type=Path, action="append", default=[],
+                       metavar="DIR", help="also read pose files from DIR")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--pose", required=True, metavar="ID", help="the stretch (see 'posecoach poses')")
+        sub.add_argument("--pose-file", type=Path, metavar="FILE.toml",
+                         help="use this pose file instead of the catalogue's file for --pose")
+        sub.add_argument("--poses", dest="pose_dirs", type=Path, action="append", default=[],
+                         metavar="DIR", help="also read pose files from DIR")
+        sub.add_argument("--model", type=Path, metavar="FILE.task",
+                         help="a MediaPipe pose landmarker .task model (default: the bundled full model)")
+        sub.add_argument("--report", type=Path, metavar="FILE.json", help="where to write the session report")
+        sub.add_argument("--out", type=Path, metavar="VIDEO", help="write the annotated video here (.mp4 or .avi)")
+        sub.add_argument("--no-window", action="store_true", help="run without a window")
+
+    live = commands.add_parser("live", help="coach from a webcam")
+    common(live)
+    live.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    live.add_argument("--width", type=int, help="ask the camera for this frame width")
+    live.add_argument("--height", type=int, help="ask the camera for this frame height")
+    live.add_argument("--fps", type=float, help="ask the camera for this frame rate")
+    live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
+
+    replay = commands.add_parser("replay", help="coach a recorded video, an image or a folder of images")
+    replay.add_argument("source", type=Path, metavar="SOURCE", help="video file, image, or folder of images")
+    common(replay)
+    replay.add_argument("--image-fps", type=float, default=30.0,
+                        help="frame rate for a folder of images (default 30)")
+    return parser
+
+
+def _pose(args: argparse.Namespace) -> PoseSpec:
+    if args.pose_file is not None:
+        spec = load_pose_file(args.pose_file)
+        if spec.id != args.pose:
+            raise PosecoachError(f"{args.pose_file} defines pose {spec.id!r}, not {args.pose!r}")
+        return spec
+    return load_pose(args.pose, args.pose_dirs)
+
+
+def _cmd_poses(args: argparse.Namespace) -> int:
+    for pose_id, path in pose_paths(args.pose_dirs).items():
+        spec = load_pose_file(path)
+        print(f"{pose_id:28s} {spec.name}  ({spec.mode.value}, {spec.view.value} view, {spec.target_label})")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, live: bool) -> int:
+    # Imported here so that 'posecoach poses' and argument errors stay quick.
+    from posecoach.coach import Coach
+    from posecoach.estimator import create_estimator
+    from posecoach.pipeline import Outputs, run_session
+    from posecoach.sinks import has_display
+    from posecoach.sources import CameraSource, FrameSource, open_source
+
+    pose = _pose(args)
+    source: FrameSource
+    if live:
+        source = CameraSource(args.camera, width=args.width, height=args.height, fps=args.fps)
+        stem = f"live_{pose.id}"
+    else:
+        source = open_source(args.source, image_fps=args.image_fps)
+        stem = f"{Path(args.source).stem}_{pose.id}"
+    report_path = args.report or DEFAULT_OUT_DIR / f"{stem}.json"
+    video_path = args.out if (live or args.out) else DEFAULT_OUT_DIR / f"{stem}.mp4"
+    if not live and source.independent_frames and args.out is None:
+        video_path = None  # stills: the report is the result; ask for --out to get a video
+    show_window = not args.no_window
+    if show_window and not has_display():
+        print("posecoach: no screen found, running without a window", file=sys.stderr)
+        show_window = False
+    try:
+        estimator = create_estimator(args.model, static_images=source.independent_frames)
+    except BaseException:
+        source.close()
+        raise
+    outputs = Outputs(
+        report_path=report_path,
+        video_path=video_path,
+        window_title=f"posecoach - {pose.name}" if show_window else None,
+        mirror=live and not args.no_mirror,
+    )
+    try:
+        result = run_session(source, estimator, Coach(pose), outputs, estimator.name)
+    finally:
+        estimator.close()
+    report = result.report.to_dict()
+    summary = (f"{report['reps']} reps" if pose.mode.value == "reps" else f"{report['hold_s']:.1f} s held")
+    print(f"{pose.name}: {summary} over {report['frames']} frames "
+          f"(person found in {report['detected_fraction']:.0%})")
+    print(f"report: {result.report_path}")
+    if result.video_path is not None:
+        print(f"video:  {result.video_path}")
+    if result.interrupted:
+        print("posecoach: interrupted; the report and video so far are saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if report["frames"] > 0 and report["detected_fraction"] == 0:
+        print(f"posecoach: nobody was found in {source.name}: make sure the whole body is in view "
+              "and well lit", file=sys.stderr)
+        return EXIT_NOBODY
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="posecoach: %(levelname)s: %(message)s",
+    )
+    try:
+        if args.command == "poses":
+            return _cmd_poses(args)
+        return _run(args, live=args.command == "live")
+    except PosecoachError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"posecoach: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("posecoach: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _silence_native_logs() -> None:
+    """Send MediaPipe's native log lines (written straight to file descriptor 2) nowhere.
+
+    Python's own stderr keeps a duplicate of the original descriptor, so posecoach's messages
+    and errors still reach the terminal. POSECOACH_NATIVE_LOGS=1 keeps the native lines.
+    """
+    if os.environ.get("POSECOACH_NATIVE_LOGS"):
+        return
+    try:
+        sys.stderr.flush()
+        kept = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        return
+    sys.stderr = os.fdopen(kept, "w", buffering=1, encoding="utf-8", errors="replace")
+
+
+def run() -> None:
+    """The console script's entry point."""
+    if "--debug" not in sys.argv:
+        _silence_native_logs()
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,183 @@
+"""Drawing the coaching feedback over a frame: `annotate(image, assessment, ...) -> image`.
+
+Style lives in `OverlayStyle`; sizes scale with the frame height so the overlay reads the
+same on a 480p webcam and a 1080p video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from posecoach.coach import Assessment, Status
+from posecoach.landmarks import SKELETON, Landmarks
+from posecoach.posefile import Mode, PoseSpec
+
+Color = tuple[int, int, int]  # BGR
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    passed: Color = (80, 200, 60)
+    failed: Color = (40, 40, 230)
+    unknown: Color = (160, 160, 160)
+    bone: Color = (235, 235, 235)
+    text: Color = (255, 255, 255)
+    panel: Color = (30, 30, 30)
+    setup_prompt: Color = (0, 170, 255)
+    panel_alpha: float = 0.55
+    # Sizes as fractions of the frame height.
+    font_scale_per_px: float = 1 / 900
+    line_per_px: float = 1 / 300
+    joint_per_px: float = 1 / 160
+
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _verdict_color(passed: bool | None, style: OverlayStyle) -> Color:
+    if passed is None:
+        return style.unknown
+    return style.passed if passed else style.failed
+
+
+def _text(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, color: Color,
+          thickness: int) -> None:
+    cv2.putText(image, text, origin, FONT, scale, (0, 0, 0), thickness + 2, cv2.LINE_AA)
+    cv2.putText(image, text, origin, FONT, scale, color, thickness, cv2.LINE_AA)
+
+
+def _panel(image: np.ndarray, top_left: tuple[int, int], bottom_right: tuple[int, int],
+           style: OverlayStyle) -> None:
+    x0, y0 = max(top_left[0], 0), max(top_left[1], 0)
+    x1, y1 = min(bottom_right[0], image.shape[1]), min(bottom_right[1], image.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = image[y0:y1, x0:x1]
+    shade = np.empty_like(region)
+    shade[:] = style.panel
+    cv2.addWeighted(shade, style.panel_alpha, region, 1 - style.panel_alpha, 0, dst=region)
+
+
+def counter_text(pose: PoseSpec, assessment: Assessment) -> str:
+    """'Reps 3/12' or 'Hold 12.3/30 s', for the current side."""
+    if pose.mode is Mode.REPS:
+        return f"Reps {assessment.reps}/{pose.target:g}"
+    return f"Hold {assessment.hold_s:.1f}/{pose.target:g} s"
+
+
+def annotate(
+    image: np.ndarray,
+    landmarks: Landmarks | None,
+    assessment: Assessment,
+    pose: PoseSpec,
+    *,
+    fps: float | None = None,
+    mirror: bool = False,
+    style: OverlayStyle | None = None,
+) -> np.ndarray:
+    """A copy of `image` (BGR) with skeleton, rule colours, angles, counter, side and prompt.
+
+    With `mirror` the picture is flipped left-right (as a mirror, for live use) while the
+    text stays readable.
+    """
+    style = style or OverlayStyle()
+    canvas = cv2.flip(image, 1) if mirror else image.copy()
+    height, width = canvas.shape[:2]
+    scale = max(height * style.font_scale_per_px, 0.35)
+    thick = max(int(round(height * style.line_per_px)), 1)
+    radius = max(int(round(height * style.joint_per_px)), 2)
+
+    if landmarks is not None:
+        xy = landmarks.xy_px.copy()
+        if mirror:
+            xy[:, 0] = width - 1 - xy[:, 0]
+        points = np.round(xy).astype(int)
+        for a, b in SKELETON:
+            cv2.line(canvas, tuple(points[a]), tuple(points[b]), style.bone, thick, cv2.LINE_AA)
+        if assessment.body is not None:
+            _draw_rules(canvas, points, assessment, style, scale, thick, radius)
+
+    _draw_panel(canvas, pose, assessment, fps, style, scale, thick)
+    if assessment.prompt:
+        _draw_prompt(canvas, assessment, style, scale, thick)
+    return canvas
+
+
+def _draw_rules(canvas: np.ndarray, points: np.ndarray, assessment: Assessment,
+                style: OverlayStyle, scale: float, thick: int, radius: int) -> None:
+    body = assessment.body
+    assert body is not None
+    drawn_values: set[str] = set()
+    # Draw passes first so a failing rule's red wins where rules share a joint.
+    ordered = sorted(assessment.results, key=lambda r: {None: 0, True: 1, False: 2}[r.passed])
+    for result in ordered:
+        color = _verdict_color(result.passed, style)
+        roles = result.rule.roles()
+        centers = [points[list(body.landmarks_for(role))].mean(axis=0).astype(int) for role in roles]
+        for start, end in zip(centers, centers[1:], strict=False):
+            cv2.line(canvas, tuple(start), tuple(end), color, thick * 2, cv2.LINE_AA)
+        for center in centers:
+            cv2.circle(canvas, tuple(center), radius, color, -1, cv2.LINE_AA)
+        vertex = result.rule.spec.vertex(result.rule.params)
+        if result.rule.kind == "angle" and result.value is not None and vertex not in drawn_values:
+            drawn_values.add(vertex)
+            at = points[list(body.landmarks_for(vertex))].mean(axis=0).astype(int)
+            _text(canvas, f"{result.value:.0f}", (int(at[0] + radius * 2), int(at[1] - radius)),
+                  scale, color, thick)
+
+
+def _draw_panel(canvas: np.ndarray, pose: PoseSpec, assessment: Assessment, fps: float | None,
+                style: OverlayStyle, scale: float, thick: int) -> None:
+    line_h = int(34 * scale) + 6
+    lines: list[tuple[str, Color]] = [(pose.name, style.text)]
+    side = assessment.side.value if assessment.side is not None else "-"
+    counter = counter_text(pose, assessment)
+    lines.append((f"{counter}   side: {side}" if pose.per_side else counter, style.text))
+    if pose.per_side:
+        totals = "  ".join(
+            f"{name}: " + (f"{t.reps}" if pose.mode is Mode.REPS else f"{t.hold_s:.0f}s")
+            for name, t in assessment.totals.items()
+        )
+        lines.append((totals, style.text))
+    for result in assessment.results:
+        mark = {None: "?", True: "ok", False: "x"}[result.passed]
+        lines.append((f"{mark:>2} {result.rule.id}", _verdict_color(result.passed, style)))
+    if fps is not None:
+        lines.append((f"{fps:.0f} fps", style.unknown))
+    width = int(max(cv2.getTextSize(t, FONT, scale, thick)[0][0] for t, _ in lines)) + 20
+    _panel(canvas, (0, 0), (width, line_h * len(lines) + 10), style)
+    for row, (text, color) in enumerate(lines):
+        _text(canvas, text, (10, line_h * (row + 1)), scale, color, thick)
+
+
+def _draw_prompt(canvas: np.ndarray, assessment: Assessment, style: OverlayStyle,
+                 scale: float, thick: int) -> None:
+    height, width = canvas.shape[:2]
+    big = scale * 1.6
+    text = assessment.prompt or ""
+    (text_w, text_h), _ = cv2.getTextSize(text, FONT, big, thick + 1)
+    while text_w > width - 20 and big > 0.3:
+        big *= 0.9
+        (text_w, text_h), _ = cv2.getTextSize(text, FONT, big, thick + 1)
+    setup = assessment.status not in (Status.IN_POSITION, Status.NOT_IN_POSITION)
+    color = style.setup_prompt if setup else style.failed
+    y = height - text_h - 20
+    _panel(canvas, (0, y - text_h - 14), (width, height), style)
+    _text(canvas, text, ((width - text_w) // 2, y + text_h // 2), big, color, thick + 1)
+
+
+def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> np.ndarray:
+    """A copy of `image` with `text` across its middle (for "Paused" and similar states)."""
+    style = style or OverlayStyle()
+    canvas = image.copy()
+    height, width = canvas.shape[:2]
+    scale = max(height * style.font_scale_per_px * 1.4, 0.4)
+    thick = max(int(round(height * style.line_per_px)), 1)
+    (text_w, text_h), _ = cv2.getTextSize(text, FONT, scale, thick)
+    y = height // 2
+    _panel(canvas, (0, y - text_h - 12), (width, y + 12), style)
+    _text(canvas, text, (max((width - text_w) // 2, 4), y), scale, style.setup_prompt, thick)
+    return canvas

@@ -1,0 +1,135 @@
+"""The session report: accumulated frame by frame, written as JSON atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posecoach import __version__
+from posecoach.coach import Assessment, SideTotals, Status
+from posecoach.posefile import PoseSpec
+from posecoach.temporal import EventKind
+
+REPORT_VERSION = 1
+
+
+@dataclass
+class _RuleTally:
+    passed: int = 0
+    judged: int = 0
+
+
+@dataclass
+class SessionReport:
+    """Collects what a session showed; `to_dict()` gives the report's JSON content."""
+
+    pose: PoseSpec
+    source: str
+    model: str
+    frames: int = 0
+    detected: int = 0
+    in_position: int = 0
+    first_ms: float | None = None
+    last_ms: float | None = None
+    totals: dict[str, SideTotals] = field(default_factory=dict)
+    cues: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ended_by: str = "end of input"
+    complete: bool = True
+    _rules: dict[str, _RuleTally] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._rules = {rule.id: _RuleTally() for rule in self.pose.rules}
+
+    def add(self, assessment: Assessment) -> None:
+        """Account for one frame."""
+        self.frames += 1
+        if self.first_ms is None:
+            self.first_ms = assessment.timestamp_ms
+        self.last_ms = assessment.timestamp_ms
+        if assessment.detected:
+            self.detected += 1
+        if assessment.status is Status.IN_POSITION:
+            self.in_position += 1
+        for result in assessment.results:
+            tally = self._rules[result.rule.id]
+            if result.passed is not None:
+                tally.judged += 1
+                tally.passed += int(result.passed)
+        if assessment.prompt_is_new and assessment.prompt:
+            self.cues.append({"t_s": self._t_s(assessment.timestamp_ms), "text": assessment.prompt})
+        for event in assessment.events:
+            entry: dict[str, Any] = {"t_s": self._t_s(event.timestamp_ms), "event": event.kind.value}
+            if assessment.side is not None:
+                entry["side"] = assessment.side.value
+            self.events.append(entry)
+        self.totals = assessment.totals
+
+    def _t_s(self, timestamp_ms: float) -> float:
+        return round((timestamp_ms - (self.first_ms or 0.0)) / 1000, 3)
+
+    def duration_s(self, fps: float | None) -> float:
+        if self.first_ms is None or self.last_ms is None:
+            return 0.0
+        span = (self.last_ms - self.first_ms) / 1000
+        if fps and self.frames > 1:
+            span += 1 / fps  # the last frame lasts one frame interval too
+        return round(span, 3)
+
+    def to_dict(self, fps: float | None = None) -> dict[str, Any]:
+        sides = {
+            name: {"reps": t.reps, "hold_s": round(t.hold_s, 2)}
+            for name, t in self.totals.items()
+            if name != "all"
+        }
+        detected = max(self.detected, 1)
+        return {
+            "report_version": REPORT_VERSION,
+            "posecoach_version": __version__,
+            "pose": self.pose.id,
+            "pose_name": self.pose.name,
+            "mode": self.pose.mode.value,
+            "target": self.pose.target,
+            "per_side": self.pose.per_side,
+            "source": self.source,
+            "model": self.model,
+            "frames": self.frames,
+            "duration_s": self.duration_s(fps),
+            "detected_fraction": round(self.detected / self.frames, 4) if self.frames else 0.0,
+            "in_position_fraction": round(self.in_position / self.frames, 4) if self.frames else 0.0,
+            "reps": sum(t.reps for t in self.totals.values()),
+            "hold_s": round(sum(t.hold_s for t in self.totals.values()), 2),
+            "sides": sides,
+            # Fraction of detected frames in which each rule was judged and passed.
+            "rules": {rid: round(t.passed / detected, 4) for rid, t in self._rules.items()},
+            "rules_judged": {
+                rid: {"judged_frames": t.judged, "passed_frames": t.passed}
+                for rid, t in self._rules.items()
+            },
+            "cues": self.cues,
+            "events": [e for e in self.events if e["event"] != EventKind.REP_PEAK.value],
+            "ended_by": self.ended_by,
+            "complete": self.complete,
+        }
+
+
+def write_json_atomic(path: str | Path, data: dict[str, Any]) -> Path:
+    """Write JSON to a temporary file beside `path`, then rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=2)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
