@@ -156,6 +156,11 @@ class BodyFrame:
     torso_px: float
     working_side: Side | None  # the stable working side, for per-side totals
 
+    @property
+    def side_settled(self) -> bool:
+        """False while this frame's geometry points at the other side than the stable one."""
+        return self.working_side is None or self.sides["working"] is self.working_side
+
     def landmarks_for(self, role: str) -> tuple[Landmark, ...]:
         """The landmarks a role is made of (two for a midpoint)."""
         parsed = parse_role(role)

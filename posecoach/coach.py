@@ -183,7 +183,10 @@ class Coach:
         if key is not None:
             if self.pose.mode is Mode.HOLD:
                 timer = self._timers.setdefault(key, HoldTimer(self.settings.hold_grace_s))
-                events += timer.update(timestamp_ms, in_position)
+                # Time is not credited while the working side is in doubt (a mislabelled
+                # frame, or the first moments on the other side).
+                settled = body is not None and body.side_settled
+                events += timer.update(timestamp_ms, in_position and settled)
             elif self.pose.counter is not None:
                 counter = self._counters.setdefault(key, RepCounter(self.pose.counter))
                 signal = {r.rule.id: r for r in results}.get(self.pose.counter.signal)

@@ -94,7 +94,7 @@ def half_kneeling(
     """
     front_leg = "LEFT" if back_leg == "RIGHT" else "RIGHT"
     hip = np.array([640.0, 380.0])
-    up = -_dir(torso_lean_deg, facing)  # lean forward: the shoulders move ahead
+    up = _dir(180.0 - torso_lean_deg, facing)  # lean forward: the shoulders move ahead
     shoulder = hip + up * TORSO
     # Front thigh level (pointing ahead), shin turned by the knee angle.
     front_knee = hip + _dir(90.0, facing) * THIGH

@@ -1,0 +1,47 @@
+"""Shared fixtures: where the real footage lives, and a virtual screen for window tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FOOTAGE = Path(os.environ.get("POSECOACH_FOOTAGE", REPO.parent / "shared" / "footage"))
+
+
+def footage(relative: str) -> Path:
+    """A file of ../shared/footage, skipping the test (with the reason) where it is absent."""
+    path = FOOTAGE / relative
+    if not path.exists():
+        pytest.skip(f"real footage not available: {path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def virtual_display() -> Iterator[str]:
+    """A display to open windows on: the current one, or an Xvfb started for the tests."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.skip("needs a screen: no DISPLAY and no Xvfb (apt-get install xvfb)")
+    display = ":97"
+    process = subprocess.Popen([xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    if process.poll() is not None:
+        pytest.skip("Xvfb did not start")
+    os.environ["DISPLAY"] = display
+    try:
+        yield display
+    finally:
+        del os.environ["DISPLAY"]
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,157 @@
+"""Rules, roles and the coach on landmarks built from joint angles."""
+
+import pytest
+
+from builders import bridge, half_kneeling, swap_left_right
+from posecoach.body import Side
+from posecoach.coach import Coach, Status
+from posecoach.landmarks import Landmark
+from posecoach.posefile import load_pose
+from posecoach.temporal import EventKind
+
+FRAME_MS = 1000 / 30
+
+
+def verdicts(assessment):
+    return {r.rule.id: r.passed for r in assessment.results}
+
+
+@pytest.fixture
+def kneeling_coach():
+    return Coach(load_pose("half_kneeling_hip_flexor"))
+
+
+def test_good_half_kneeling_passes_everything(kneeling_coach):
+    a = kneeling_coach.update(half_kneeling(), 0.0, 0)
+    assert a.status is Status.IN_POSITION
+    assert all(verdicts(a).values())
+    assert a.prompt is None
+    assert a.side is Side.RIGHT  # the kneeling (back) leg is the working side
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("back_leg", ["LEFT", "RIGHT"])
+def test_working_side_is_the_back_leg_whichever_way_the_person_faces(facing, back_leg):
+    coach = Coach(load_pose("half_kneeling_hip_flexor"))
+    a = coach.update(half_kneeling(facing=facing, back_leg=back_leg), 0.0, 0)
+    assert a.side is Side[back_leg]
+    assert a.body is not None and a.body.sides["front"] is Side[back_leg].other
+
+
+def test_torso_leaning_30_deg_is_flagged(kneeling_coach):
+    a = kneeling_coach.update(half_kneeling(torso_lean_deg=30), 0.0, 0)
+    v = verdicts(a)
+    assert v["torso_upright"] is False
+    # Leaning forward also closes the back hip: the shoulder moves ahead of the hip line.
+    assert v["hip_forward"] is False
+    assert v["front_knee_90"] and v["knee_behind_toes"] and v["back_knee_down"]
+    assert a.status is Status.IN_POSITION
+    assert a.prompt == "Chest up, don't lean forward"
+
+
+def test_torso_leaning_10_deg_is_within_tolerance(kneeling_coach):
+    a = kneeling_coach.update(half_kneeling(torso_lean_deg=10, back_thigh_deg=15), 0.0, 0)
+    assert all(verdicts(a).values())
+
+
+def test_hip_not_driven_forward(kneeling_coach):
+    a = kneeling_coach.update(half_kneeling(back_thigh_deg=-15), 0.0, 0)
+    assert verdicts(a)["hip_forward"] is False
+    assert a.prompt == "Squeeze the glute, push the hip forward"
+
+
+def test_front_knee_at_120_is_still_the_position_but_flagged(kneeling_coach):
+    a = kneeling_coach.update(half_kneeling(front_knee_deg=120), 0.0, 0)
+    assert a.status is Status.IN_POSITION
+    assert verdicts(a)["front_knee_90"] is False
+
+
+def test_straight_front_leg_is_not_the_stretch(kneeling_coach):
+    a = kneeling_coach.update(half_kneeling(front_knee_deg=175), 0.0, 0)
+    assert a.status is Status.NOT_IN_POSITION
+    assert verdicts(a)["front_knee_bent"] is False
+    assert a.prompt == "Bend your front knee into a lunge"
+
+
+def test_most_important_failing_rule_gives_the_cue(kneeling_coach):
+    # Leaning (priority 3) and hip not forward (priority 4): the lean is cued.
+    a = kneeling_coach.update(half_kneeling(torso_lean_deg=30, back_thigh_deg=-20), 0.0, 0)
+    assert verdicts(a)["hip_forward"] is False and verdicts(a)["torso_upright"] is False
+    assert a.prompt == "Chest up, don't lean forward"
+
+
+def test_nobody_and_hidden_joints_are_said_and_not_timed(kneeling_coach):
+    a = kneeling_coach.update(None, 0.0, 0)
+    assert a.status is Status.NO_PERSON and a.prompt == "Step into view"
+    hidden = {Landmark.LEFT_KNEE: 0.1, Landmark.RIGHT_KNEE: 0.1}
+    coach = Coach(load_pose("half_kneeling_hip_flexor"))
+    for i in range(60):
+        a = coach.update(half_kneeling(visibility=hidden, timestamp_ms=i * FRAME_MS), i * FRAME_MS, i)
+    assert a.status is Status.JOINTS_HIDDEN
+    assert a.hold_s == 0.0
+    assert all(r.passed is None for r in a.results if "knee" in r.rule.id)
+
+
+def test_face_on_person_is_told_to_turn(kneeling_coach):
+    lm = half_kneeling()
+    # Same picture, but left and right at the same depth: the body faces the camera.
+    from posecoach.landmarks import Landmarks
+    face_on = Landmarks(lm.xy_norm, lm.z * 0, lm.visibility, None, lm.resolution_wh, 0.0, 0)
+    a = kneeling_coach.update(face_on, 0.0, 0)
+    assert a.status is Status.WRONG_VIEW
+    assert a.prompt == "Turn side-on to the camera"
+    assert a.results == ()
+
+
+def test_hold_timer_runs_per_side(kneeling_coach):
+    t = 0.0
+    for i in range(91):  # 3 s kneeling on the right leg
+        t = i * FRAME_MS
+        a = kneeling_coach.update(half_kneeling(back_leg="RIGHT", timestamp_ms=t), t, i)
+    assert a.totals["right"].hold_s == pytest.approx(3.0)
+    for j in range(1, 91):  # then 3 s on the left: the side switches after side_switch_s
+        t2 = t + j * FRAME_MS
+        a = kneeling_coach.update(half_kneeling(back_leg="LEFT", timestamp_ms=t2), t2, 91 + j)
+    assert a.side is Side.LEFT
+    # While the side is unsettled no time is credited to either side.
+    assert a.totals["right"].hold_s == pytest.approx(3.0)
+    assert a.totals["left"].hold_s == pytest.approx(2.0, abs=0.1)
+
+
+def test_swapped_labels_for_two_frames_change_nothing(kneeling_coach):
+    sides, held = [], []
+    for i in range(60):
+        t = i * FRAME_MS
+        lm = half_kneeling(timestamp_ms=t, frame_index=i)
+        if i in (30, 31):
+            lm = swap_left_right(lm)
+        a = kneeling_coach.update(lm, t, i)
+        sides.append(a.side)
+        held.append(a.status is Status.IN_POSITION and all(verdicts(a).values()))
+    assert set(sides) == {Side.RIGHT}
+    assert all(held)
+    assert a.hold_s == pytest.approx(59 * FRAME_MS / 1000)
+
+
+def test_bridge_reps_and_top_of_rep_checks():
+    coach = Coach(load_pose("bridge"))
+    angles = [135] * 5 + [150, 165, 178, 180, 180, 178, 165, 150] + [135] * 5
+    angles += [135, 150, 165, 198, 200, 198, 165, 150] + [135] * 5  # an arched rep
+    rep_frames = []
+    for i, hip in enumerate(angles):
+        t = i * FRAME_MS
+        a = coach.update(bridge(hip_deg=hip, timestamp_ms=t, frame_index=i), t, i)
+        if any(e.kind is EventKind.REP_COUNTED for e in a.events):
+            rep_frames.append(verdicts(a))
+    assert a.reps == 2
+    first, second = rep_frames
+    assert first["hips_high"] is True and first["no_arch"] is True
+    assert second["no_arch"] is False
+    assert a.prompt == "Don't arch your back"
+
+
+def test_bridge_partial_lift_is_not_counted():
+    coach = Coach(load_pose("bridge"))
+    for i, hip in enumerate([135] * 5 + [145, 155, 160, 155, 145] + [135] * 5):
+        a = coach.update(bridge(hip_deg=hip), i * FRAME_MS, i)
+    assert a.reps == 0

@@ -1,0 +1,111 @@
+"""The live loop on a webcam stand-in: the real CameraSource and model, frames from a clip."""
+
+import json
+
+import cv2
+import pytest
+
+from conftest import footage
+from fakes import FakeCapture, video_frames
+from posecoach import sources
+from posecoach.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+
+pytestmark = [pytest.mark.model, pytest.mark.footage]
+
+# The tests replace cv2.VideoCapture with a stand-in camera; files are read with the real one.
+REAL_CAPTURE = cv2.VideoCapture
+
+
+@pytest.fixture(scope="module")
+def bridge_frames():
+    return video_frames(str(footage("physioplus/bridging.mp4")))
+
+
+def install_camera(monkeypatch, capture):
+    opened = []
+
+    def open_camera(index):
+        opened.append(index)
+        return capture
+
+    monkeypatch.setattr(sources.cv2, "VideoCapture", open_camera)
+    return opened
+
+
+def count_frames(path) -> int:
+    capture = REAL_CAPTURE(str(path))
+    count = 0
+    while capture.read()[0]:
+        count += 1
+    return count
+
+
+def test_live_counts_a_bridge_rep_from_the_camera(monkeypatch, tmp_path, bridge_frames, capsys):
+    capture = FakeCapture(bridge_frames, fps=30)
+    opened = install_camera(monkeypatch, capture)
+    report, video = tmp_path / "live.json", tmp_path / "live.mp4"
+    code = main(["live", "--pose", "bridge", "--camera", "2", "--width", "640", "--height", "480",
+                 "--no-window", "--report", str(report), "--out", str(video)])
+    # The stand-in runs dry after the clip, as an unplugged camera would.
+    assert code == EXIT_ERROR
+    assert "camera 2 stopped delivering frames" in capsys.readouterr().err
+    assert opened == [2] and capture.released
+    assert capture.settings[cv2.CAP_PROP_FRAME_WIDTH] == 640
+    data = json.loads(report.read_text())
+    assert data["frames"] == len(bridge_frames)
+    assert data["reps"] == 1
+    assert data["complete"] is False and "stopped delivering" in data["ended_by"]
+    # Paced at 30 fps, the monotonic capture clock gives the clip's real duration.
+    assert data["duration_s"] == pytest.approx(len(bridge_frames) / 30, abs=0.5)
+    assert count_frames(video) == len(bridge_frames)
+
+
+def test_ctrl_c_saves_the_report_and_video(monkeypatch, tmp_path, bridge_frames):
+    def interrupt(index):
+        if index == 40:
+            raise KeyboardInterrupt
+
+    install_camera(monkeypatch, FakeCapture(bridge_frames, on_read=interrupt, paced=False))
+    report, video = tmp_path / "r.json", tmp_path / "v.avi"
+    code = main(["live", "--pose", "bridge", "--no-window", "--report", str(report), "--out", str(video)])
+    assert code == EXIT_INTERRUPTED
+    data = json.loads(report.read_text())
+    assert data["frames"] == 40 and data["ended_by"] == "interrupted (Ctrl-C)"
+    assert count_frames(video) == 40
+
+
+def test_ctrl_c_during_replay_saves_too(monkeypatch, tmp_path):
+    clip = footage("physioplus/bridging.mp4")
+    original = sources.VideoFileSource.__iter__
+
+    def interrupted_iter(self):
+        for frame in original(self):
+            if frame.index == 30:
+                raise KeyboardInterrupt
+            yield frame
+
+    monkeypatch.setattr(sources.VideoFileSource, "__iter__", interrupted_iter)
+    report, video = tmp_path / "r.json", tmp_path / "v.mp4"
+    code = main(["replay", str(clip), "--pose", "bridge", "--no-window", "--report", str(report),
+                 "--out", str(video)])
+    assert code == EXIT_INTERRUPTED
+    assert json.loads(report.read_text())["frames"] == 30
+    assert count_frames(video) == 30
+
+
+@pytest.mark.display
+def test_live_window_on_a_virtual_screen(monkeypatch, tmp_path, bridge_frames, virtual_display):
+    install_camera(monkeypatch, FakeCapture(bridge_frames[:45], paced=False))
+    report = tmp_path / "r.json"
+    code = main(["live", "--pose", "bridge", "--report", str(report)])
+    assert code == EXIT_ERROR  # the stand-in camera runs dry
+    assert json.loads(report.read_text())["frames"] == 45
+
+
+@pytest.mark.display
+def test_replay_with_window(tmp_path, virtual_display):
+    clip = footage("physioplus/bridging.mp4")
+    report = tmp_path / "r.json"
+    assert main(["replay", str(clip), "--pose", "bridge", "--report", str(report),
+                 "--out", str(tmp_path / "v.mp4")]) == EXIT_OK
+    assert json.loads(report.read_text())["reps"] == 1

@@ -1,0 +1,119 @@
+from pathlib import Path
+
+import pytest
+
+from posecoach.errors import PoseFileError, UnknownPoseError
+from posecoach.posefile import Mode, View, load_pose, load_pose_file, pose_paths
+
+GOOD = '''
+id = "my_lunge"
+name = "My lunge"
+description = "A test stretch."
+view = "side"
+mode = "hold"
+per_side = true
+working = "back"
+
+[target]
+hold_s = 20
+
+[[rules]]
+id = "front_knee"
+kind = "angle"
+joints = ["front_hip", "front_knee", "front_ankle"]
+min_deg = 80
+max_deg = 100
+priority = 2
+cue = "Knee at 90"
+'''
+
+
+def write(tmp_path: Path, text: str, name: str = "my_lunge.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_builtin_poses_load():
+    paths = pose_paths()
+    assert {"bridge", "half_kneeling_hip_flexor"} <= set(paths)
+    bridge = load_pose("bridge")
+    assert bridge.mode is Mode.REPS and bridge.view is View.SIDE and not bridge.per_side
+    assert bridge.counter is not None and bridge.counter.signal == "hips_high"
+    kneeling = load_pose("half_kneeling_hip_flexor")
+    assert kneeling.mode is Mode.HOLD and kneeling.per_side and kneeling.working == "back"
+    assert any(rule.gate for rule in kneeling.rules)
+
+
+def test_good_user_file(tmp_path):
+    spec = load_pose_file(write(tmp_path, GOOD))
+    assert spec.target == 20 and spec.rule("front_knee").min_value == 80
+
+
+def test_every_problem_is_listed_with_file_and_key(tmp_path):
+    bad = (
+        GOOD.replace('view = "side"', 'view = "sideways"')
+        .replace('kind = "angle"', 'kind = "angel"')
+        .replace("hold_s = 20", "hold_s = -5")
+        .replace('name = "My lunge"', 'name = "My lunge"\ncolour = "red"')
+    )
+    path = write(tmp_path, bad)
+    with pytest.raises(PoseFileError) as caught:
+        load_pose_file(path)
+    message = str(caught.value)
+    assert message.startswith(str(path))
+    assert "view: 'sideways' is not valid, expecting one of side, front, any" in message
+    assert "rules[0] (front_knee).kind: 'angel' is not valid, expecting one of angle, inclination, relation" in message
+    assert "target.hold_s: expected 1 to 3600 s, got -5" in message
+    assert "colour: unknown key" in message
+    assert len(caught.value.problems) == 4
+
+
+def test_rule_problems(tmp_path):
+    bad = GOOD.replace('"front_ankle"', '"front_toe"').replace("min_deg = 80", "min_deg = 120")
+    bad += '''
+[[rules]]
+id = "front_knee"
+kind = "relation"
+subject = "back_knee"
+relation = "beside"
+reference = "front_ankle"
+cue = "x"
+priority = 1
+'''
+    with pytest.raises(PoseFileError) as caught:
+        load_pose_file(write(tmp_path, bad))
+    text = " | ".join(caught.value.problems)
+    assert "joints[2]: unknown role 'front_toe'" in text
+    assert "min_deg: 120 is above max_deg = 100" in text
+    assert "relation: 'beside' is not valid, expecting one of ahead_of, behind, above, below" in text
+    assert "needs min_torso or max_torso" in text
+
+
+def test_reps_mode_needs_a_counter_on_a_known_rule(tmp_path):
+    reps = GOOD.replace('mode = "hold"', 'mode = "reps"').replace("hold_s = 20", "reps = 10")
+    with pytest.raises(PoseFileError, match=r"counter: missing"):
+        load_pose_file(write(tmp_path, reps))
+    counter = '[counter]\nsignal = "nope"\nstart = 100\npeak = 160\n\n[[rules]]'
+    with pytest.raises(PoseFileError, match=r"counter.signal: 'nope' is not valid, expecting one of front_knee"):
+        load_pose_file(write(tmp_path, reps.replace("[[rules]]", counter, 1)))
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    with pytest.raises(PoseFileError, match="not valid TOML"):
+        load_pose_file(write(tmp_path, "id = [unclosed"))
+    with pytest.raises(PoseFileError, match="no such file"):
+        load_pose_file(tmp_path / "absent.toml")
+
+
+def test_unknown_pose_lists_the_valid_ids():
+    with pytest.raises(UnknownPoseError, match="expecting one of bridge, half_kneeling_hip_flexor"):
+        load_pose("squat")
+
+
+def test_extra_folder_adds_and_checks_id(tmp_path):
+    write(tmp_path, GOOD)
+    assert load_pose("my_lunge", [tmp_path]).name == "My lunge"
+    write(tmp_path, GOOD, name="renamed.toml")
+    with pytest.raises(PoseFileError, match="must match the file name 'renamed'"):
+        load_pose("renamed", [tmp_path])
