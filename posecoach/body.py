@@ -46,8 +46,9 @@ PAIRED_JOINTS: dict[str, tuple[Landmark, Landmark]] = {
 QUALIFIERS = ("left", "right", "front", "back", "near", "far", "working", "other", "mid")
 WORKING_CHOICES = ("front", "back", "near", "far", "left", "right")
 
-ROLE_NAMES: tuple[str, ...] = ("nose",) + tuple(
-    f"{qualifier}_{joint}" for qualifier in QUALIFIERS for joint in PAIRED_JOINTS
+ROLE_NAMES: tuple[str, ...] = (
+    "nose",
+    *(f"{qualifier}_{joint}" for qualifier in QUALIFIERS for joint in PAIRED_JOINTS),
 )
 
 
@@ -103,11 +104,15 @@ def observe_front(landmarks: Landmarks, facing: int) -> Side | None:
     if not torso > 0:
         return None
     left_ahead = (
-        xy[Landmark.LEFT_ANKLE, 0]
-        - xy[Landmark.RIGHT_ANKLE, 0]
-        + xy[Landmark.LEFT_KNEE, 0]
-        - xy[Landmark.RIGHT_KNEE, 0]
-    ) * facing / torso
+        (
+            xy[Landmark.LEFT_ANKLE, 0]
+            - xy[Landmark.RIGHT_ANKLE, 0]
+            + xy[Landmark.LEFT_KNEE, 0]
+            - xy[Landmark.RIGHT_KNEE, 0]
+        )
+        * facing
+        / torso
+    )
     if abs(left_ahead) < _MIN_FRONT_EVIDENCE:
         return None
     return Side.LEFT if left_ahead > 0 else Side.RIGHT

@@ -36,19 +36,50 @@ def _build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     poses = commands.add_parser("poses", help="list the stretches")
-    poses.add_argument("--poses", dest="pose_dirs", type=Path, action="append", default=[],
-                       metavar="DIR", help="also read pose files from DIR")
+    poses.add_argument(
+        "--poses",
+        dest="pose_dirs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read pose files from DIR",
+    )
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--pose", required=True, metavar="ID", help="the stretch (see 'posecoach poses')")
-        sub.add_argument("--pose-file", type=Path, metavar="FILE.toml",
-                         help="use this pose file instead of the catalogue's file for --pose")
-        sub.add_argument("--poses", dest="pose_dirs", type=Path, action="append", default=[],
-                         metavar="DIR", help="also read pose files from DIR")
-        sub.add_argument("--model", type=Path, metavar="FILE.task",
-                         help="a MediaPipe pose landmarker .task model (default: the bundled full model)")
-        sub.add_argument("--report", type=Path, metavar="FILE.json", help="where to write the session report")
-        sub.add_argument("--out", type=Path, metavar="VIDEO", help="write the annotated video here (.mp4 or .avi)")
+        sub.add_argument(
+            "--pose", required=True, metavar="ID", help="the stretch (see 'posecoach poses')"
+        )
+        sub.add_argument(
+            "--pose-file",
+            type=Path,
+            metavar="FILE.toml",
+            help="use this pose file instead of the catalogue's file for --pose",
+        )
+        sub.add_argument(
+            "--poses",
+            dest="pose_dirs",
+            type=Path,
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="also read pose files from DIR",
+        )
+        sub.add_argument(
+            "--model",
+            type=Path,
+            metavar="FILE.task",
+            help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
+        )
+        sub.add_argument(
+            "--report", type=Path, metavar="FILE.json", help="where to write the session report"
+        )
+        sub.add_argument(
+            "--out",
+            type=Path,
+            metavar="VIDEO",
+            help="write the annotated video here (.mp4 or .avi)",
+        )
         sub.add_argument("--no-window", action="store_true", help="run without a window")
 
     live = commands.add_parser("live", help="coach from a webcam")
@@ -59,11 +90,19 @@ def _build_parser() -> argparse.ArgumentParser:
     live.add_argument("--fps", type=float, help="ask the camera for this frame rate")
     live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
 
-    replay = commands.add_parser("replay", help="coach a recorded video, an image or a folder of images")
-    replay.add_argument("source", type=Path, metavar="SOURCE", help="video file, image, or folder of images")
+    replay = commands.add_parser(
+        "replay", help="coach a recorded video, an image or a folder of images"
+    )
+    replay.add_argument(
+        "source", type=Path, metavar="SOURCE", help="video file, image, or folder of images"
+    )
     common(replay)
-    replay.add_argument("--image-fps", type=float, default=30.0,
-                        help="frame rate for a folder of images (default 30)")
+    replay.add_argument(
+        "--image-fps",
+        type=float,
+        default=30.0,
+        help="frame rate for a folder of images (default 30)",
+    )
     return parser
 
 
@@ -79,7 +118,8 @@ def _pose(args: argparse.Namespace) -> PoseSpec:
 def _cmd_poses(args: argparse.Namespace) -> int:
     for pose_id, path in pose_paths(args.pose_dirs).items():
         spec = load_pose_file(path)
-        print(f"{pose_id:28s} {spec.name}  ({spec.mode.value}, {spec.view.value} view, {spec.target_label})")
+        details = f"{spec.mode.value}, {spec.view.value} view, {spec.target_label}"
+        print(f"{pose_id:28s} {spec.name}  ({details})")
     return EXIT_OK
 
 
@@ -123,9 +163,13 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     finally:
         estimator.close()
     report = result.report.to_dict()
-    summary = (f"{report['reps']} reps" if pose.mode.value == "reps" else f"{report['hold_s']:.1f} s held")
-    print(f"{pose.name}: {summary} over {report['frames']} frames "
-          f"(person found in {report['detected_fraction']:.0%})")
+    summary = (
+        f"{report['reps']} reps" if pose.mode.value == "reps" else f"{report['hold_s']:.1f} s held"
+    )
+    print(
+        f"{pose.name}: {summary} over {report['frames']} frames "
+        f"(person found in {report['detected_fraction']:.0%})"
+    )
     print(f"report: {result.report_path}")
     if result.video_path is not None:
         print(f"video:  {result.video_path}")
@@ -133,8 +177,11 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         print("posecoach: interrupted; the report and video so far are saved", file=sys.stderr)
         return EXIT_INTERRUPTED
     if report["frames"] > 0 and report["detected_fraction"] == 0:
-        print(f"posecoach: nobody was found in {source.name}: make sure the whole body is in view "
-              "and well lit", file=sys.stderr)
+        print(
+            f"posecoach: nobody was found in {source.name}: make sure the whole body is in view "
+            "and well lit",
+            file=sys.stderr,
+        )
         return EXIT_NOBODY
     return EXIT_OK
 

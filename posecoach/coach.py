@@ -53,16 +53,28 @@ def body_turn_deg(landmarks: Landmarks) -> float:
     """
     if landmarks.world_xyz_m is not None:
         pts = landmarks.world_xyz_m
-        across = np.array([pts[Landmark.LEFT_SHOULDER] - pts[Landmark.RIGHT_SHOULDER],
-                           pts[Landmark.LEFT_HIP] - pts[Landmark.RIGHT_HIP]])
+        across = np.array(
+            [
+                pts[Landmark.LEFT_SHOULDER] - pts[Landmark.RIGHT_SHOULDER],
+                pts[Landmark.LEFT_HIP] - pts[Landmark.RIGHT_HIP],
+            ]
+        )
         dx, dz = across[:, 0], across[:, 2]
     else:
         width = landmarks.resolution_wh[0]
         x, z = landmarks.xy_norm[:, 0] * width, landmarks.z * width
-        dx = np.array([x[Landmark.LEFT_SHOULDER] - x[Landmark.RIGHT_SHOULDER],
-                       x[Landmark.LEFT_HIP] - x[Landmark.RIGHT_HIP]])
-        dz = np.array([z[Landmark.LEFT_SHOULDER] - z[Landmark.RIGHT_SHOULDER],
-                       z[Landmark.LEFT_HIP] - z[Landmark.RIGHT_HIP]])
+        dx = np.array(
+            [
+                x[Landmark.LEFT_SHOULDER] - x[Landmark.RIGHT_SHOULDER],
+                x[Landmark.LEFT_HIP] - x[Landmark.RIGHT_HIP],
+            ]
+        )
+        dz = np.array(
+            [
+                z[Landmark.LEFT_SHOULDER] - z[Landmark.RIGHT_SHOULDER],
+                z[Landmark.LEFT_HIP] - z[Landmark.RIGHT_HIP],
+            ]
+        )
     return math.degrees(math.atan2(float(np.abs(dz).sum()), float(np.abs(dx).sum())))
 
 
@@ -154,8 +166,9 @@ class Coach:
             view is View.FRONT and turn > self.settings.front_view_max_deg
         ):
             return Status.WRONG_VIEW, turn
-        if not joints_trusted(landmarks, _TORSO, self.settings.min_visibility,
-                              self.settings.edge_margin):
+        if not joints_trusted(
+            landmarks, _TORSO, self.settings.min_visibility, self.settings.edge_margin
+        ):
             return Status.JOINTS_HIDDEN, turn
         return Status.IN_POSITION, turn
 
@@ -194,9 +207,9 @@ class Coach:
                 events += counter.update(timestamp_ms, value)
                 phase = counter.phase
                 results = self._phase_results(results, phase, value, events)
-            current = (self._timers[key].held_s if self.pose.mode is Mode.HOLD
-                       else self._counters[key].reps if key in self._counters else 0)
-            if current >= self.pose.target and key not in self._target_reached:
+            side_totals = self.totals()[key]
+            done = side_totals.hold_s if self.pose.mode is Mode.HOLD else side_totals.reps
+            if done >= self.pose.target and key not in self._target_reached:
                 self._target_reached.add(key)
                 events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
 
@@ -223,8 +236,9 @@ class Coach:
 
     def _judge(self, rule: Rule, landmarks: Landmarks, body: BodyFrame) -> RuleResult:
         ids = tuple(i for role in rule.roles() for i in body.landmarks_for(role))
-        if not joints_trusted(landmarks, ids, self.settings.min_visibility,
-                              self.settings.edge_margin):
+        if not joints_trusted(
+            landmarks, ids, self.settings.min_visibility, self.settings.edge_margin
+        ):
             return RuleResult(rule, None, None)
         value = rule.measure(landmarks, body)
         if math.isnan(value):
@@ -242,9 +256,13 @@ class Coach:
         """
         counter = self.pose.counter
         assert counter is not None
-        if phase is Phase.PEAK and value is not None and (
-            self._extreme is None
-            or (value > self._extreme[0] if counter.rising else value < self._extreme[0])
+        if (
+            phase is Phase.PEAK
+            and value is not None
+            and (
+                self._extreme is None
+                or (value > self._extreme[0] if counter.rising else value < self._extreme[0])
+            )
         ):
             self._extreme = (value, {r.rule.id: r for r in results if r.rule.when is When.TOP})
         counted = any(e.kind is EventKind.REP_COUNTED for e in events)

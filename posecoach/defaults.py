@@ -29,12 +29,18 @@ class Range:
 # Settings of the coach itself (not of one stretch).
 COACH_SETTINGS: dict[str, Range] = {
     "min_visibility": Range(0.5, 0.0, 1.0, "", "a joint below this visibility score is not judged"),
-    "edge_margin": Range(0.0, -0.2, 0.3, "of the frame", "a joint this far outside the frame edge is not judged"),
+    "edge_margin": Range(
+        0.0, -0.2, 0.3, "of the frame", "a joint this far outside the frame edge is not judged"
+    ),
     "hold_grace_s": Range(0.5, 0.0, 5.0, "s", "lapses shorter than this do not stop a hold"),
     "side_switch_s": Range(1.0, 0.0, 10.0, "s", "evidence for the other side must last this long"),
     "cue_min_s": Range(2.0, 0.0, 30.0, "s", "a cue stays up at least this long"),
-    "side_view_min_deg": Range(50.0, 0.0, 90.0, "deg", "body turn from face-on that counts as side-on"),
-    "front_view_max_deg": Range(35.0, 0.0, 90.0, "deg", "body turn from face-on still counted as face-on"),
+    "side_view_min_deg": Range(
+        50.0, 0.0, 90.0, "deg", "body turn from face-on that counts as side-on"
+    ),
+    "front_view_max_deg": Range(
+        35.0, 0.0, 90.0, "deg", "body turn from face-on still counted as face-on"
+    ),
     "min_body_frac": Range(0.08, 0.0, 1.0, "of the frame", "torso shorter than this: too far away"),
 }
 
@@ -59,7 +65,9 @@ class CoachSettings:
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key not in names:
-                problems.append(f"{key}: unknown setting, expecting one of {', '.join(sorted(names))}")
+                problems.append(
+                    f"{key}: unknown setting, expecting one of {', '.join(sorted(names))}"
+                )
             elif (problem := COACH_SETTINGS[key].check(float(value))) is not None:
                 problems.append(f"{key}: {problem}")
         if problems:

@@ -63,7 +63,10 @@ class SolutionsPoseEstimator:
             return None
         world = result.pose_world_landmarks.landmark if result.pose_world_landmarks else None
         return Landmarks.from_mediapipe(
-            result.pose_landmarks.landmark, world, frame.resolution_wh, frame.timestamp_ms,
+            result.pose_landmarks.landmark,
+            world,
+            frame.resolution_wh,
+            frame.timestamp_ms,
             frame.index,
         )
 
@@ -116,7 +119,7 @@ class TaskPoseEstimator:
             result = self._landmarker.detect(image)
         else:
             # The Tasks API needs strictly increasing integer timestamps.
-            timestamp_ms = max(int(round(frame.timestamp_ms)), self._last_ms + 1)
+            timestamp_ms = max(round(frame.timestamp_ms), self._last_ms + 1)
             self._last_ms = timestamp_ms
             result = self._landmarker.detect_for_video(image, timestamp_ms)
         if not result.pose_landmarks:
@@ -130,7 +133,9 @@ class TaskPoseEstimator:
         self._landmarker.close()
 
 
-def create_estimator(model_path: str | Path | None = None, static_images: bool = False) -> PoseEstimator:
+def create_estimator(
+    model_path: str | Path | None = None, static_images: bool = False
+) -> PoseEstimator:
     """The bundled full model, or the `.task` model at `model_path`."""
     if model_path is None:
         return SolutionsPoseEstimator(static_images=static_images)

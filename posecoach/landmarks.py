@@ -111,7 +111,9 @@ class Landmarks:
             )
         width, height = self.resolution_wh
         if width <= 0 or height <= 0:
-            raise ValueError(f"Landmarks.resolution_wh: expected positive sizes, got {self.resolution_wh}")
+            raise ValueError(
+                f"Landmarks.resolution_wh: expected positive sizes, got {self.resolution_wh}"
+            )
         object.__setattr__(self, "resolution_wh", (int(width), int(height)))
 
     @property

@@ -6,6 +6,7 @@ same on a 480p webcam and a 1080p video.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -43,14 +44,21 @@ def _verdict_color(passed: bool | None, style: OverlayStyle) -> Color:
     return style.passed if passed else style.failed
 
 
-def _text(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, color: Color,
-          thickness: int) -> None:
+def _text(
+    image: np.ndarray,
+    text: str,
+    origin: tuple[int, int],
+    scale: float,
+    color: Color,
+    thickness: int,
+) -> None:
     cv2.putText(image, text, origin, FONT, scale, (0, 0, 0), thickness + 2, cv2.LINE_AA)
     cv2.putText(image, text, origin, FONT, scale, color, thickness, cv2.LINE_AA)
 
 
-def _panel(image: np.ndarray, top_left: tuple[int, int], bottom_right: tuple[int, int],
-           style: OverlayStyle) -> None:
+def _panel(
+    image: np.ndarray, top_left: tuple[int, int], bottom_right: tuple[int, int], style: OverlayStyle
+) -> None:
     x0, y0 = max(top_left[0], 0), max(top_left[1], 0)
     x1, y1 = min(bottom_right[0], image.shape[1]), min(bottom_right[1], image.shape[0])
     if x1 <= x0 or y1 <= y0:
@@ -87,8 +95,8 @@ def annotate(
     canvas = cv2.flip(image, 1) if mirror else image.copy()
     height, width = canvas.shape[:2]
     scale = max(height * style.font_scale_per_px, 0.35)
-    thick = max(int(round(height * style.line_per_px)), 1)
-    radius = max(int(round(height * style.joint_per_px)), 2)
+    thick = max(round(height * style.line_per_px), 1)
+    radius = max(round(height * style.joint_per_px), 2)
 
     if landmarks is not None:
         xy = landmarks.xy_px.copy()
@@ -106,8 +114,15 @@ def annotate(
     return canvas
 
 
-def _draw_rules(canvas: np.ndarray, points: np.ndarray, assessment: Assessment,
-                style: OverlayStyle, scale: float, thick: int, radius: int) -> None:
+def _draw_rules(
+    canvas: np.ndarray,
+    points: np.ndarray,
+    assessment: Assessment,
+    style: OverlayStyle,
+    scale: float,
+    thick: int,
+    radius: int,
+) -> None:
     body = assessment.body
     assert body is not None
     drawn_values: set[str] = set()
@@ -116,21 +131,41 @@ def _draw_rules(canvas: np.ndarray, points: np.ndarray, assessment: Assessment,
     for result in ordered:
         color = _verdict_color(result.passed, style)
         roles = result.rule.roles()
-        centers = [points[list(body.landmarks_for(role))].mean(axis=0).astype(int) for role in roles]
-        for start, end in zip(centers, centers[1:], strict=False):
+        centers = [
+            points[list(body.landmarks_for(role))].mean(axis=0).astype(int) for role in roles
+        ]
+        for start, end in itertools.pairwise(centers):
             cv2.line(canvas, tuple(start), tuple(end), color, thick * 2, cv2.LINE_AA)
         for center in centers:
             cv2.circle(canvas, tuple(center), radius, color, -1, cv2.LINE_AA)
         vertex = result.rule.spec.vertex(result.rule.params)
-        if result.rule.kind == "angle" and result.value is not None and vertex not in drawn_values:
+        if (
+            result.rule.kind == "angle"
+            and result.value is not None
+            and vertex is not None
+            and vertex not in drawn_values
+        ):
             drawn_values.add(vertex)
             at = points[list(body.landmarks_for(vertex))].mean(axis=0).astype(int)
-            _text(canvas, f"{result.value:.0f}", (int(at[0] + radius * 2), int(at[1] - radius)),
-                  scale, color, thick)
+            _text(
+                canvas,
+                f"{result.value:.0f}",
+                (int(at[0] + radius * 2), int(at[1] - radius)),
+                scale,
+                color,
+                thick,
+            )
 
 
-def _draw_panel(canvas: np.ndarray, pose: PoseSpec, assessment: Assessment, fps: float | None,
-                style: OverlayStyle, scale: float, thick: int) -> None:
+def _draw_panel(
+    canvas: np.ndarray,
+    pose: PoseSpec,
+    assessment: Assessment,
+    fps: float | None,
+    style: OverlayStyle,
+    scale: float,
+    thick: int,
+) -> None:
     line_h = int(34 * scale) + 6
     lines: list[tuple[str, Color]] = [(pose.name, style.text)]
     side = assessment.side.value if assessment.side is not None else "-"
@@ -153,8 +188,9 @@ def _draw_panel(canvas: np.ndarray, pose: PoseSpec, assessment: Assessment, fps:
         _text(canvas, text, (10, line_h * (row + 1)), scale, color, thick)
 
 
-def _draw_prompt(canvas: np.ndarray, assessment: Assessment, style: OverlayStyle,
-                 scale: float, thick: int) -> None:
+def _draw_prompt(
+    canvas: np.ndarray, assessment: Assessment, style: OverlayStyle, scale: float, thick: int
+) -> None:
     height, width = canvas.shape[:2]
     big = scale * 1.6
     text = assessment.prompt or ""
@@ -175,7 +211,7 @@ def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> n
     canvas = image.copy()
     height, width = canvas.shape[:2]
     scale = max(height * style.font_scale_per_px * 1.4, 0.4)
-    thick = max(int(round(height * style.line_per_px)), 1)
+    thick = max(round(height * style.line_per_px), 1)
     (text_w, text_h), _ = cv2.getTextSize(text, FONT, scale, thick)
     y = height // 2
     _panel(canvas, (0, y - text_h - 12), (width, y + 12), style)

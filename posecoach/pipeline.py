@@ -82,8 +82,9 @@ def run_session(
             if video is not None:
                 video.write(annotate(frame.image, landmarks, assessment, pose, fps=fps))
             if window is not None:
-                shown = annotate(frame.image, landmarks, assessment, pose, fps=fps,
-                                 mirror=outputs.mirror)
+                shown = annotate(
+                    frame.image, landmarks, assessment, pose, fps=fps, mirror=outputs.mirror
+                )
                 key = window.show(shown)
                 if key is Key.PAUSE:
                     key = _wait_while_paused(window, shown)
@@ -112,8 +113,13 @@ def _wait_while_paused(window: WindowSink, shown: np.ndarray) -> Key:
             return Key.NONE if key is Key.PAUSE else key
 
 
-def _finish(report: SessionReport, source: FrameSource, video: VideoSink | ImageSink | None,
-            window: WindowSink | None, outputs: Outputs) -> None:
+def _finish(
+    report: SessionReport,
+    source: FrameSource,
+    video: VideoSink | ImageSink | None,
+    window: WindowSink | None,
+    outputs: Outputs,
+) -> None:
     """Finalise the video and write the report, whatever happened."""
     source.close()
     if video is not None:
@@ -121,4 +127,6 @@ def _finish(report: SessionReport, source: FrameSource, video: VideoSink | Image
     if window is not None:
         window.close()
     if outputs.report_path is not None:
-        write_json_atomic(outputs.report_path, report.to_dict(fps=None if source.live else source.fps))
+        write_json_atomic(
+            outputs.report_path, report.to_dict(fps=None if source.live else source.fps)
+        )

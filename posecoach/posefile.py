@@ -80,7 +80,15 @@ class PoseSpec:
 
 
 _TOP_KEYS = {
-    "id", "name", "description", "view", "mode", "per_side", "working", "target", "counter",
+    "id",
+    "name",
+    "description",
+    "view",
+    "mode",
+    "per_side",
+    "working",
+    "target",
+    "counter",
     "rules",
 }
 _RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when"}
@@ -110,8 +118,14 @@ class _Checker:
             return ""
         return value
 
-    def choice(self, table: dict[str, Any], key: str, where: str, choices: Iterable[str],
-               required: bool = True) -> str | None:
+    def choice(
+        self,
+        table: dict[str, Any],
+        key: str,
+        where: str,
+        choices: Iterable[str],
+        required: bool = True,
+    ) -> str | None:
         choices = tuple(choices)
         value = table.get(key)
         if value is None:
@@ -123,8 +137,14 @@ class _Checker:
             return None
         return str(value)
 
-    def number(self, table: dict[str, Any], key: str, where: str, range_key: str | None = None,
-               required: bool = True) -> float | None:
+    def number(
+        self,
+        table: dict[str, Any],
+        key: str,
+        where: str,
+        range_key: str | None = None,
+        required: bool = True,
+    ) -> float | None:
         value = table.get(key)
         if value is None:
             if required:
@@ -162,10 +182,13 @@ class _Checker:
 
     def role(self, value: Any, key: str) -> bool:
         if not isinstance(value, str) or parse_role(value) is None:
-            self.add(key, f"unknown role {value!r}, expecting a role such as front_knee, "
-                          f"back_hip, near_shoulder, mid_hip or nose ({len(ROLE_NAMES)} in all: "
-                          "qualifier left/right/front/back/near/far/working/other/mid + joint "
-                          "ear/shoulder/elbow/wrist/hip/knee/ankle/heel/foot)")
+            self.add(
+                key,
+                f"unknown role {value!r}, expecting a role such as front_knee, "
+                f"back_hip, near_shoulder, mid_hip or nose ({len(ROLE_NAMES)} in all: "
+                "qualifier left/right/front/back/near/far/working/other/mid + joint "
+                "ear/shoulder/elbow/wrist/hip/knee/ankle/heel/foot)",
+            )
             return False
         return True
 
@@ -185,13 +208,14 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
     when_name = check.choice(raw, "when", f"{where}.", (w.value for w in When), required=False)
     when = When(when_name) if when_name else When.ALWAYS
     if when is not When.ALWAYS and mode is Mode.HOLD:
-        check.add(f"{where}.when", f"{when.value!r} needs mode = \"reps\", expecting \"always\"")
+        check.add(f"{where}.when", f'{when.value!r} needs mode = "reps", expecting "always"')
     if kind_name is None:
         return None
     kind = RULE_KINDS[kind_name]
     min_key, max_key = f"min_{kind.unit_key}", f"max_{kind.unit_key}"
     check.unknown_keys(
-        raw, _RULE_COMMON | set(kind.required) | set(kind.optional) | {min_key, max_key},
+        raw,
+        _RULE_COMMON | set(kind.required) | set(kind.optional) | {min_key, max_key},
         f"{where}.",
     )
     params: dict[str, Any] = {}
@@ -219,8 +243,15 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
     if any(value is None for value in params.values()) or not rule_id or priority is None:
         return None
     return Rule(
-        id=rule_id, kind=kind_name, cue=cue, priority=int(priority), gate=gate, when=when,
-        min_value=low, max_value=high, params=params,
+        id=rule_id,
+        kind=kind_name,
+        cue=cue,
+        priority=int(priority),
+        gate=gate,
+        when=when,
+        min_value=low,
+        max_value=high,
+        params=params,
     )
 
 
@@ -278,15 +309,23 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
             if signal and start is not None and peak is not None:
                 counter = Counter(signal=signal, start=start, peak=peak)
     elif raw_counter is not None:
-        check.add("counter", "only used with mode = \"reps\"")
+        check.add("counter", 'only used with mode = "reps"')
 
     if check.problems:
         raise PoseFileError(str(path), check.problems)
     assert mode is not None and view is not None and target_value is not None
     return PoseSpec(
-        id=pose_id, name=name, description=description.strip(), view=View(view), mode=mode,
-        target=target_value, per_side=per_side, working=working if per_side else None,
-        rules=tuple(rules), counter=counter, path=path,
+        id=pose_id,
+        name=name,
+        description=description.strip(),
+        view=View(view),
+        mode=mode,
+        target=target_value,
+        per_side=per_side,
+        working=working if per_side else None,
+        rules=tuple(rules),
+        counter=counter,
+        path=path,
     )
 
 
@@ -334,5 +373,7 @@ def load_pose(pose_id: str, extra_dirs: Iterable[Path] = ()) -> PoseSpec:
         )
     spec = load_pose_file(paths[pose_id])
     if spec.id != pose_id:
-        raise PoseFileError(str(spec.path), [f"id: {spec.id!r} must match the file name {pose_id!r}"])
+        raise PoseFileError(
+            str(spec.path), [f"id: {spec.id!r} must match the file name {pose_id!r}"]
+        )
     return spec

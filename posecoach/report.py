@@ -63,7 +63,10 @@ class SessionReport:
         if assessment.prompt_is_new and assessment.prompt:
             self.cues.append({"t_s": self._t_s(assessment.timestamp_ms), "text": assessment.prompt})
         for event in assessment.events:
-            entry: dict[str, Any] = {"t_s": self._t_s(event.timestamp_ms), "event": event.kind.value}
+            entry: dict[str, Any] = {
+                "t_s": self._t_s(event.timestamp_ms),
+                "event": event.kind.value,
+            }
             if assessment.side is not None:
                 entry["side"] = assessment.side.value
             self.events.append(entry)
@@ -100,7 +103,9 @@ class SessionReport:
             "frames": self.frames,
             "duration_s": self.duration_s(fps),
             "detected_fraction": round(self.detected / self.frames, 4) if self.frames else 0.0,
-            "in_position_fraction": round(self.in_position / self.frames, 4) if self.frames else 0.0,
+            "in_position_fraction": round(self.in_position / self.frames, 4)
+            if self.frames
+            else 0.0,
             "reps": sum(t.reps for t in self.totals.values()),
             "hold_s": round(sum(t.hold_s for t in self.totals.values()), 2),
             "sides": sides,

@@ -87,8 +87,9 @@ class VideoSink:
             fourcc = cv2.VideoWriter.fourcc(*_FOURCC[self.path.suffix.lower()])
             self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (width, height))
             if not self._writer.isOpened():
-                raise PosecoachError(f"cannot write video {self.path}: check the folder exists "
-                                     "and is writable")
+                raise PosecoachError(
+                    f"cannot write video {self.path}: check the folder exists and is writable"
+                )
         self._writer.write(image)
         self.frames += 1
 
@@ -109,8 +110,10 @@ class ImageSink:
         self.frames = 0
 
     def write(self, image: np.ndarray) -> None:
-        target = self.path if self.frames == 0 else self.path.with_name(
-            f"{self.path.stem}_{self.frames:04d}{self.path.suffix}"
+        target = (
+            self.path
+            if self.frames == 0
+            else self.path.with_name(f"{self.path.stem}_{self.frames:04d}{self.path.suffix}")
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         if not cv2.imwrite(str(target), image):

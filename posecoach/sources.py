@@ -85,8 +85,10 @@ class VideoFileSource(FrameSource):
             raise SourceError(f"no such video file: {self.path} (check the path)")
         self._capture = cv2.VideoCapture(str(self.path))
         if not self._capture.isOpened():
-            raise SourceError(f"cannot read video {self.path}: OpenCV could not open it "
-                              "(is it a complete video file?)")
+            raise SourceError(
+                f"cannot read video {self.path}: OpenCV could not open it "
+                "(is it a complete video file?)"
+            )
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         if not 0 < fps < 1000:
             log.warning("%s reports no frame rate; assuming %g fps", self.path, DEFAULT_IMAGE_FPS)
@@ -188,8 +190,11 @@ class CameraSource(FrameSource):
                 f"cannot open camera {index}: is a webcam connected and free? "
                 "(try another --camera number, or replay a video file instead)"
             )
-        for prop, value in ((cv2.CAP_PROP_FRAME_WIDTH, width), (cv2.CAP_PROP_FRAME_HEIGHT, height),
-                            (cv2.CAP_PROP_FPS, fps)):
+        for prop, value in (
+            (cv2.CAP_PROP_FRAME_WIDTH, width),
+            (cv2.CAP_PROP_FRAME_HEIGHT, height),
+            (cv2.CAP_PROP_FPS, fps),
+        ):
             if value:
                 self._capture.set(prop, float(value))
         reported = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)

@@ -52,7 +52,9 @@ def landmarks_from_points(
     return Landmarks(xy, z, vis, None, resolution, timestamp_ms, frame_index)
 
 
-def _head(points: dict[Landmark, np.ndarray], neck: np.ndarray, up: np.ndarray, facing: int) -> None:
+def _head(
+    points: dict[Landmark, np.ndarray], neck: np.ndarray, up: np.ndarray, facing: int
+) -> None:
     centre = neck + up * HEAD
     ahead = np.array([facing, 0.0])
     points[L.NOSE] = centre + ahead * HEAD * 0.6
@@ -62,8 +64,13 @@ def _head(points: dict[Landmark, np.ndarray], neck: np.ndarray, up: np.ndarray, 
         points[eye] = centre + ahead * HEAD * 0.45 + np.array([0.0, -8.0])
 
 
-def _foot(points: dict[Landmark, np.ndarray], ankle: np.ndarray, side: str, facing: int,
-          toes_down: bool = False) -> None:
+def _foot(
+    points: dict[Landmark, np.ndarray],
+    ankle: np.ndarray,
+    side: str,
+    facing: int,
+    toes_down: bool = False,
+) -> None:
     ahead = np.array([facing, 0.0])
     heel, toe = getattr(L, f"{side}_HEEL"), getattr(L, f"{side}_FOOT_INDEX")
     if toes_down:  # a back foot with tucked toes: heel up, toes on the floor behind
@@ -117,14 +124,21 @@ def half_kneeling(
     _foot(points, back_ankle, back_leg, facing, toes_down=True)
     _head(points, shoulder, up, facing)
     return landmarks_from_points(
-        points, near_left=(facing == -1), timestamp_ms=timestamp_ms, frame_index=frame_index,
+        points,
+        near_left=(facing == -1),
+        timestamp_ms=timestamp_ms,
+        frame_index=frame_index,
         visibility=visibility,
     )
 
 
 def bridge(
-    *, hip_deg: float = 135.0, knee_deg: float = 70.0, facing: int = 1,
-    timestamp_ms: float = 0.0, frame_index: int = 0,
+    *,
+    hip_deg: float = 135.0,
+    knee_deg: float = 70.0,
+    facing: int = 1,
+    timestamp_ms: float = 0.0,
+    frame_index: int = 0,
 ) -> Landmarks:
     """A bridge seen side-on, lying with the head towards -facing and the knees up.
 
@@ -155,8 +169,9 @@ def bridge(
         _foot(points, ankle, side, facing)
     _head(points, shoulder, -ahead, facing)
     points[L.NOSE] = shoulder - ahead * HEAD + up * HEAD * 0.6
-    return landmarks_from_points(points, near_left=(facing == -1), timestamp_ms=timestamp_ms,
-                                 frame_index=frame_index)
+    return landmarks_from_points(
+        points, near_left=(facing == -1), timestamp_ms=timestamp_ms, frame_index=frame_index
+    )
 
 
 def swap_left_right(landmarks: Landmarks) -> Landmarks:
@@ -167,6 +182,11 @@ def swap_left_right(landmarks: Landmarks) -> Landmarks:
             other = L[landmark.name.replace("LEFT_", "RIGHT_")]
             order[landmark], order[other] = other, landmark
     return Landmarks(
-        landmarks.xy_norm[order], landmarks.z[order], landmarks.visibility[order], None,
-        landmarks.resolution_wh, landmarks.timestamp_ms, landmarks.frame_index,
+        landmarks.xy_norm[order],
+        landmarks.z[order],
+        landmarks.visibility[order],
+        None,
+        landmarks.resolution_wh,
+        landmarks.timestamp_ms,
+        landmarks.frame_index,
     )

@@ -33,8 +33,11 @@ def virtual_display() -> Iterator[str]:
     if xvfb is None:
         pytest.skip("needs a screen: no DISPLAY and no Xvfb (apt-get install xvfb)")
     display = ":97"
-    process = subprocess.Popen([xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.0)
     if process.poll() is not None:
         pytest.skip("Xvfb did not start")

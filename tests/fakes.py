@@ -15,8 +15,14 @@ class FakeCapture:
     `on_read(index)` runs before each frame is served (a test raises KeyboardInterrupt there).
     """
 
-    def __init__(self, frames: list[np.ndarray], fps: float = 30.0, opened: bool = True,
-                 on_read: Callable[[int], None] | None = None, paced: bool = True) -> None:
+    def __init__(
+        self,
+        frames: list[np.ndarray],
+        fps: float = 30.0,
+        opened: bool = True,
+        on_read: Callable[[int], None] | None = None,
+        paced: bool = True,
+    ) -> None:
         self.frames = frames
         self.fps = fps
         self.opened = opened
@@ -27,7 +33,7 @@ class FakeCapture:
         self.released = False
         self._next_time = time.monotonic()
 
-    def isOpened(self) -> bool:  # noqa: N802 - cv2's name
+    def isOpened(self) -> bool:
         return self.opened
 
     def set(self, prop: int, value: float) -> bool:

@@ -26,12 +26,14 @@ _DETECTOR_OUTPUTS = ("raw_boxes", "scores")
 _LANDMARKER_OUTPUTS = ("landmarks", "pose_flag", "segmentation", "heatmap", "world_landmarks")
 
 
-def _with_metadata(model: bytes, name: str, norm: tuple[float, float],
-                   outputs: tuple[str, ...]) -> bytes:
+def _with_metadata(
+    model: bytes, name: str, norm: tuple[float, float], outputs: tuple[str, ...]
+) -> bytes:
     writer = metadata_writer.MetadataWriter.create(bytearray(model))
     writer.add_general_info(name, f"{name} from the mediapipe wheel")
     writer.add_image_input(
-        norm_mean=[norm[0]], norm_std=[norm[1]],
+        norm_mean=[norm[0]],
+        norm_std=[norm[1]],
         color_space_type=metadata_writer.MetadataWriter.color_space_types.RGB,
     )
     for output in outputs:
@@ -49,7 +51,9 @@ def build_pose_task(out_path: Path) -> Path:
                 DETECTOR.read_bytes(), "pose_detector", _DETECTOR_NORM, _DETECTOR_OUTPUTS
             ),
             "pose_landmarks_detector.tflite": _with_metadata(
-                LANDMARKER.read_bytes(), "pose_landmarks_detector", _LANDMARKER_NORM,
+                LANDMARKER.read_bytes(),
+                "pose_landmarks_detector",
+                _LANDMARKER_NORM,
                 _LANDMARKER_OUTPUTS,
             ),
         },

@@ -5,8 +5,8 @@ import json
 import cv2
 import numpy as np
 import pytest
-
 from fakes import FakeCapture
+
 from posecoach import sources
 from posecoach.cli import EXIT_ERROR, EXIT_NOBODY, EXIT_OK, EXIT_USAGE, main
 
@@ -25,15 +25,30 @@ def test_poses_lists_ids_and_names(capsys):
 
 
 def test_missing_video(tmp_path, capsys):
-    assert main(["replay", str(tmp_path / "nope.mp4"), "--pose", "bridge", "--no-window"]) == EXIT_ERROR
+    assert (
+        main(["replay", str(tmp_path / "nope.mp4"), "--pose", "bridge", "--no-window"])
+        == EXIT_ERROR
+    )
     assert "no such file or folder" in error_line(capsys)
 
 
 def test_unreadable_video(tmp_path, capsys):
     bad = tmp_path / "broken.mp4"
     bad.write_text("this is not a video")
-    assert main(["replay", str(bad), "--pose", "bridge", "--no-window",
-                 "--report", str(tmp_path / "r.json")]) == EXIT_ERROR
+    assert (
+        main(
+            [
+                "replay",
+                str(bad),
+                "--pose",
+                "bridge",
+                "--no-window",
+                "--report",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        == EXIT_ERROR
+    )
     line = error_line(capsys)
     assert line.startswith("posecoach: error: cannot read video") and str(bad) in line
 
@@ -82,12 +97,18 @@ def test_nobody_in_frame(tmp_path, capsys):
     image = tmp_path / "empty_room.png"
     cv2.imwrite(str(image), np.full((240, 320, 3), 200, np.uint8))
     report = tmp_path / "r.json"
-    assert main(["replay", str(image), "--pose", "bridge", "--no-window", "--report", str(report)]) == EXIT_NOBODY
+    assert (
+        main(["replay", str(image), "--pose", "bridge", "--no-window", "--report", str(report)])
+        == EXIT_NOBODY
+    )
     assert "nobody was found" in capsys.readouterr().err
     data = json.loads(report.read_text())
     assert data["detected_fraction"] == 0.0 and data["cues"][0]["text"] == "Step into view"
 
 
 def test_debug_shows_the_traceback(tmp_path, capsys):
-    assert main(["--debug", "replay", str(tmp_path / "x.mp4"), "--pose", "bridge", "--no-window"]) == EXIT_ERROR
+    assert (
+        main(["--debug", "replay", str(tmp_path / "x.mp4"), "--pose", "bridge", "--no-window"])
+        == EXIT_ERROR
+    )
     assert "Traceback" in capsys.readouterr().err

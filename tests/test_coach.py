@@ -1,8 +1,8 @@
 """Rules, roles and the coach on landmarks built from joint angles."""
 
 import pytest
-
 from builders import bridge, half_kneeling, swap_left_right
+
 from posecoach.body import Side
 from posecoach.coach import Coach, Status
 from posecoach.landmarks import Landmark
@@ -86,7 +86,9 @@ def test_nobody_and_hidden_joints_are_said_and_not_timed(kneeling_coach):
     hidden = {Landmark.LEFT_KNEE: 0.1, Landmark.RIGHT_KNEE: 0.1}
     coach = Coach(load_pose("half_kneeling_hip_flexor"))
     for i in range(60):
-        a = coach.update(half_kneeling(visibility=hidden, timestamp_ms=i * FRAME_MS), i * FRAME_MS, i)
+        a = coach.update(
+            half_kneeling(visibility=hidden, timestamp_ms=i * FRAME_MS), i * FRAME_MS, i
+        )
     assert a.status is Status.JOINTS_HIDDEN
     assert a.hold_s == 0.0
     assert all(r.passed is None for r in a.results if "knee" in r.rule.id)
@@ -96,6 +98,7 @@ def test_face_on_person_is_told_to_turn(kneeling_coach):
     lm = half_kneeling()
     # Same picture, but left and right at the same depth: the body faces the camera.
     from posecoach.landmarks import Landmarks
+
     face_on = Landmarks(lm.xy_norm, lm.z * 0, lm.visibility, None, lm.resolution_wh, 0.0, 0)
     a = kneeling_coach.update(face_on, 0.0, 0)
     assert a.status is Status.WRONG_VIEW

@@ -3,15 +3,15 @@
 import json
 
 import pytest
-
 from conftest import footage
+from taskmodel import build_pose_task
+
 from posecoach.body import Side
 from posecoach.cli import EXIT_OK, main
 from posecoach.coach import Coach, Status
 from posecoach.estimator import create_estimator
 from posecoach.posefile import load_pose
 from posecoach.sources import open_source
-from taskmodel import build_pose_task
 
 pytestmark = [pytest.mark.model, pytest.mark.footage]
 
@@ -38,16 +38,40 @@ def values(assessment):
 def test_bridging_clip_gives_exactly_one_rep(tmp_path, capsys):
     report = tmp_path / "bridging.json"
     video = tmp_path / "bridging.mp4"
-    assert main(["replay", str(footage("physioplus/bridging.mp4")), "--pose", "bridge",
-                 "--no-window", "--report", str(report), "--out", str(video)]) == EXIT_OK
+    assert (
+        main(
+            [
+                "replay",
+                str(footage("physioplus/bridging.mp4")),
+                "--pose",
+                "bridge",
+                "--no-window",
+                "--report",
+                str(report),
+                "--out",
+                str(video),
+            ]
+        )
+        == EXIT_OK
+    )
     data = json.loads(report.read_text())
     assert data["reps"] == 1
     assert data["frames"] == 91 and data["duration_s"] == pytest.approx(3.03, abs=0.05)
     assert data["detected_fraction"] > 0.95
     rep = [e for e in data["events"] if e["event"] == "rep_counted"]
     assert len(rep) == 1 and 2.0 < rep[0]["t_s"] < 3.0  # hips back down after about 2.3 s
-    for key in ("pose", "source", "frames", "duration_s", "detected_fraction", "reps", "hold_s",
-                "sides", "rules", "cues"):
+    for key in (
+        "pose",
+        "source",
+        "frames",
+        "duration_s",
+        "detected_fraction",
+        "reps",
+        "hold_s",
+        "sides",
+        "rules",
+        "cues",
+    ):
         assert key in data
     assert video.stat().st_size > 10_000
     assert "report:" in capsys.readouterr().out
@@ -93,8 +117,22 @@ def test_task_model_gives_the_same_verdicts(task_model):
 
 def test_task_model_in_video_mode_counts_the_rep(task_model, tmp_path):
     report = tmp_path / "r.json"
-    assert main(["replay", str(footage("physioplus/bridging.mp4")), "--pose", "bridge",
-                 "--model", str(task_model), "--no-window", "--report", str(report)]) == EXIT_OK
+    assert (
+        main(
+            [
+                "replay",
+                str(footage("physioplus/bridging.mp4")),
+                "--pose",
+                "bridge",
+                "--model",
+                str(task_model),
+                "--no-window",
+                "--report",
+                str(report),
+            ]
+        )
+        == EXIT_OK
+    )
     data = json.loads(report.read_text())
     assert data["reps"] == 1 and data["model"] == task_model.name
 
@@ -102,8 +140,17 @@ def test_task_model_in_video_mode_counts_the_rep(task_model, tmp_path):
 def test_bad_model_file_is_a_clear_error(tmp_path, capsys):
     bogus = tmp_path / "model.task"
     bogus.write_bytes(b"not a zip")
-    code = main(["replay", str(footage("fitinsight_images/lunges.jpg")), "--pose", "bridge",
-                 "--model", str(bogus), "--no-window"])
+    code = main(
+        [
+            "replay",
+            str(footage("fitinsight_images/lunges.jpg")),
+            "--pose",
+            "bridge",
+            "--model",
+            str(bogus),
+            "--no-window",
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot load model" in err[0] and ".task" in err[0]

@@ -4,9 +4,9 @@ import json
 
 import cv2
 import pytest
-
 from conftest import footage
 from fakes import FakeCapture, video_frames
+
 from posecoach import sources
 from posecoach.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
 
@@ -44,8 +44,24 @@ def test_live_counts_a_bridge_rep_from_the_camera(monkeypatch, tmp_path, bridge_
     capture = FakeCapture(bridge_frames, fps=30)
     opened = install_camera(monkeypatch, capture)
     report, video = tmp_path / "live.json", tmp_path / "live.mp4"
-    code = main(["live", "--pose", "bridge", "--camera", "2", "--width", "640", "--height", "480",
-                 "--no-window", "--report", str(report), "--out", str(video)])
+    code = main(
+        [
+            "live",
+            "--pose",
+            "bridge",
+            "--camera",
+            "2",
+            "--width",
+            "640",
+            "--height",
+            "480",
+            "--no-window",
+            "--report",
+            str(report),
+            "--out",
+            str(video),
+        ]
+    )
     # The stand-in runs dry after the clip, as an unplugged camera would.
     assert code == EXIT_ERROR
     assert "camera 2 stopped delivering frames" in capsys.readouterr().err
@@ -67,7 +83,9 @@ def test_ctrl_c_saves_the_report_and_video(monkeypatch, tmp_path, bridge_frames)
 
     install_camera(monkeypatch, FakeCapture(bridge_frames, on_read=interrupt, paced=False))
     report, video = tmp_path / "r.json", tmp_path / "v.avi"
-    code = main(["live", "--pose", "bridge", "--no-window", "--report", str(report), "--out", str(video)])
+    code = main(
+        ["live", "--pose", "bridge", "--no-window", "--report", str(report), "--out", str(video)]
+    )
     assert code == EXIT_INTERRUPTED
     data = json.loads(report.read_text())
     assert data["frames"] == 40 and data["ended_by"] == "interrupted (Ctrl-C)"
@@ -86,8 +104,19 @@ def test_ctrl_c_during_replay_saves_too(monkeypatch, tmp_path):
 
     monkeypatch.setattr(sources.VideoFileSource, "__iter__", interrupted_iter)
     report, video = tmp_path / "r.json", tmp_path / "v.mp4"
-    code = main(["replay", str(clip), "--pose", "bridge", "--no-window", "--report", str(report),
-                 "--out", str(video)])
+    code = main(
+        [
+            "replay",
+            str(clip),
+            "--pose",
+            "bridge",
+            "--no-window",
+            "--report",
+            str(report),
+            "--out",
+            str(video),
+        ]
+    )
     assert code == EXIT_INTERRUPTED
     assert json.loads(report.read_text())["frames"] == 30
     assert count_frames(video) == 30
@@ -106,6 +135,19 @@ def test_live_window_on_a_virtual_screen(monkeypatch, tmp_path, bridge_frames, v
 def test_replay_with_window(tmp_path, virtual_display):
     clip = footage("physioplus/bridging.mp4")
     report = tmp_path / "r.json"
-    assert main(["replay", str(clip), "--pose", "bridge", "--report", str(report),
-                 "--out", str(tmp_path / "v.mp4")]) == EXIT_OK
+    assert (
+        main(
+            [
+                "replay",
+                str(clip),
+                "--pose",
+                "bridge",
+                "--report",
+                str(report),
+                "--out",
+                str(tmp_path / "v.mp4"),
+            ]
+        )
+        == EXIT_OK
+    )
     assert json.loads(report.read_text())["reps"] == 1
