@@ -12,7 +12,7 @@ from pathlib import Path
 
 from posecoach import __version__
 from posecoach.errors import PosecoachError
-from posecoach.posefile import PoseSpec, load_pose, load_pose_file, pose_paths
+from posecoach.posefile import Mode, PoseSpec, load_pose, load_pose_file, pose_paths
 
 log = logging.getLogger("posecoach")
 
@@ -163,8 +163,11 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     finally:
         estimator.close()
     report = result.report.to_dict()
+    reps = report["reps"]
     summary = (
-        f"{report['reps']} reps" if pose.mode.value == "reps" else f"{report['hold_s']:.1f} s held"
+        f"{reps} rep{'' if reps == 1 else 's'}"
+        if pose.mode is Mode.REPS
+        else f"{report['hold_s']:.1f} s held"
     )
     print(
         f"{pose.name}: {summary} over {report['frames']} frames "

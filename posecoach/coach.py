@@ -37,12 +37,19 @@ _STATUS_PROMPTS = {
     Status.TOO_FAR: "Come closer to the camera",
     Status.JOINTS_HIDDEN: "Keep your whole body in view",
 }
+_SWITCH_SIDES_PROMPT = "Well done: now switch sides"
+_DONE_PROMPT = "Target reached: well done"
 _VIEW_PROMPTS = {
     View.SIDE: "Turn side-on to the camera",
     View.FRONT: "Face the camera",
 }
 
-_TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+# The torso must be in view: a shoulder and a hip on at least one side (side-on, the far
+# side is often hidden behind the body).
+_TORSO_PAIRS = (
+    (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
+    (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+)
 
 
 def body_turn_deg(landmarks: Landmarks) -> float:
@@ -166,9 +173,7 @@ class Coach:
             view is View.FRONT and turn > self.settings.front_view_max_deg
         ):
             return Status.WRONG_VIEW, turn
-        if not joints_trusted(
-            landmarks, _TORSO, self.settings.min_visibility, self.settings.edge_margin
-        ):
+        if not all(self._any_trusted(landmarks, pair) for pair in _TORSO_PAIRS):
             return Status.JOINTS_HIDDEN, turn
         return Status.IN_POSITION, turn
 
@@ -213,7 +218,7 @@ class Coach:
                 self._target_reached.add(key)
                 events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
 
-        prompt = self._choose_prompt(status, results)
+        prompt = self._choose_prompt(status, results, key)
         is_new = self._set_prompt(prompt, timestamp_ms)
         totals = self.totals()
         current = totals.get(key or "", SideTotals())
@@ -234,11 +239,17 @@ class Coach:
             events=tuple(events),
         )
 
+    def _any_trusted(self, landmarks: Landmarks, ids: tuple[Landmark, ...]) -> bool:
+        settings = self.settings
+        return any(
+            joints_trusted(landmarks, (i,), settings.min_visibility, settings.edge_margin)
+            for i in ids
+        )
+
     def _judge(self, rule: Rule, landmarks: Landmarks, body: BodyFrame) -> RuleResult:
-        ids = tuple(i for role in rule.roles() for i in body.landmarks_for(role))
-        if not joints_trusted(
-            landmarks, ids, self.settings.min_visibility, self.settings.edge_margin
-        ):
+        # A midpoint role needs one of its pair in view (side-on, the far one is often
+        # hidden and the model places it beside the near one); a sided role needs its joint.
+        if not all(self._any_trusted(landmarks, body.landmarks_for(role)) for role in rule.roles()):
             return RuleResult(rule, None, None)
         value = rule.measure(landmarks, body)
         if math.isnan(value):
@@ -279,11 +290,17 @@ class Coach:
             judged.append(result)
         return judged
 
-    def _choose_prompt(self, status: Status, results: list[RuleResult]) -> str | None:
+    def _choose_prompt(
+        self, status: Status, results: list[RuleResult], key: str | None
+    ) -> str | None:
         if status in _STATUS_PROMPTS:
             return _STATUS_PROMPTS[status]
         if status is Status.WRONG_VIEW:
             return _VIEW_PROMPTS.get(self.pose.view)
+        if key is not None and key in self._target_reached:
+            if self.pose.per_side and len(self._target_reached) < 2:
+                return _SWITCH_SIDES_PROMPT
+            return _DONE_PROMPT
         failing = [r for r in results if r.passed is False]
         if status is Status.NOT_IN_POSITION:
             failing = [r for r in failing if r.rule.gate]

@@ -5,10 +5,11 @@ import json
 import cv2
 import numpy as np
 import pytest
-from fakes import FakeCapture
 
 from posecoach import sources
 from posecoach.cli import EXIT_ERROR, EXIT_NOBODY, EXIT_OK, EXIT_USAGE, main
+
+from fakes import FakeCapture
 
 
 def error_line(capsys) -> str:

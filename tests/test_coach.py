@@ -1,13 +1,14 @@
 """Rules, roles and the coach on landmarks built from joint angles."""
 
 import pytest
-from builders import bridge, half_kneeling, swap_left_right
 
 from posecoach.body import Side
 from posecoach.coach import Coach, Status
 from posecoach.landmarks import Landmark
 from posecoach.posefile import load_pose
 from posecoach.temporal import EventKind
+
+from builders import bridge, half_kneeling, swap_left_right
 
 FRAME_MS = 1000 / 30
 
@@ -158,3 +159,20 @@ def test_bridge_partial_lift_is_not_counted():
     for i, hip in enumerate([135] * 5 + [145, 155, 160, 155, 145] + [135] * 5):
         a = coach.update(bridge(hip_deg=hip), i * FRAME_MS, i)
     assert a.reps == 0
+
+
+def test_target_reached_prompts_a_side_switch_then_praise():
+    coach = Coach(load_pose("half_kneeling_hip_flexor"))
+    target_s = coach.pose.target
+    frames = int(target_s * 30) + 5
+    for i in range(frames):
+        t = i * FRAME_MS
+        a = coach.update(half_kneeling(back_leg="RIGHT", timestamp_ms=t), t, i)
+    assert a.totals["right"].hold_s >= target_s
+    assert a.prompt == "Well done: now switch sides"
+    start = frames * FRAME_MS + 5000  # stood up, changed legs
+    for j in range(frames + 60):
+        t = start + j * FRAME_MS
+        a = coach.update(half_kneeling(back_leg="LEFT", timestamp_ms=t), t, j)
+    assert a.totals["left"].hold_s >= target_s
+    assert a.prompt == "Target reached: well done"

@@ -3,8 +3,6 @@
 import json
 
 import pytest
-from conftest import footage
-from taskmodel import build_pose_task
 
 from posecoach.body import Side
 from posecoach.cli import EXIT_OK, main
@@ -12,6 +10,9 @@ from posecoach.coach import Coach, Status
 from posecoach.estimator import create_estimator
 from posecoach.posefile import load_pose
 from posecoach.sources import open_source
+
+from conftest import footage
+from taskmodel import build_pose_task
 
 pytestmark = [pytest.mark.model, pytest.mark.footage]
 

@@ -4,11 +4,12 @@ import json
 
 import cv2
 import pytest
-from conftest import footage
-from fakes import FakeCapture, video_frames
 
 from posecoach import sources
 from posecoach.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+
+from conftest import footage
+from fakes import FakeCapture, video_frames
 
 pytestmark = [pytest.mark.model, pytest.mark.footage]
 
