@@ -198,6 +198,11 @@ class BodyTracker:
         self._working: Sticky[Side] = Sticky(side_switch_s)
         self._front: Side = Side.LEFT
 
+    @property
+    def working_side(self) -> Side | None:
+        """The stable working side so far (None before it is first seen)."""
+        return self._working.value
+
     def update(self, landmarks: Landmarks) -> BodyFrame:
         facing = self._facing.update(observe_facing(landmarks), landmarks.timestamp_ms) or 1
         # Front and back follow this frame's geometry under the stable facing direction, so

@@ -194,7 +194,8 @@ class Coach:
                 status = Status.NOT_IN_POSITION
         in_position = status is Status.IN_POSITION
 
-        side = body.working_side if body is not None else None
+        # With nobody (or no clear body) in this frame, totals stay with the last known side.
+        side = body.working_side if body is not None else self._tracker.working_side
         key = self._key(side)
         events: list[Event] = []
         phase = None
@@ -212,16 +213,15 @@ class Coach:
                 events += counter.update(timestamp_ms, value)
                 phase = counter.phase
                 results = self._phase_results(results, phase, value, events)
-            side_totals = self.totals()[key]
-            done = side_totals.hold_s if self.pose.mode is Mode.HOLD else side_totals.reps
-            if done >= self.pose.target and key not in self._target_reached:
-                self._target_reached.add(key)
-                events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
+        totals = self.totals()
+        current = totals.get(key or "", SideTotals())
+        done = current.hold_s if self.pose.mode is Mode.HOLD else current.reps
+        if key is not None and done >= self.pose.target and key not in self._target_reached:
+            self._target_reached.add(key)
+            events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
 
         prompt = self._choose_prompt(status, results, key)
         is_new = self._set_prompt(prompt, timestamp_ms)
-        totals = self.totals()
-        current = totals.get(key or "", SideTotals())
         return Assessment(
             timestamp_ms=timestamp_ms,
             frame_index=frame_index,

@@ -176,3 +176,17 @@ def test_target_reached_prompts_a_side_switch_then_praise():
         a = coach.update(half_kneeling(back_leg="LEFT", timestamp_ms=t), t, j)
     assert a.totals["left"].hold_s >= target_s
     assert a.prompt == "Target reached: well done"
+
+
+def test_stepping_out_of_view_pauses_the_hold_on_the_same_side():
+    coach = Coach(load_pose("half_kneeling_hip_flexor"))
+    for i in range(31):  # 1 s in position
+        t = i * FRAME_MS
+        coach.update(half_kneeling(back_leg="LEFT", timestamp_ms=t), t, i)
+    paused = []
+    for i in range(31, 91):  # 2 s out of view
+        a = coach.update(None, i * FRAME_MS, i)
+        paused += [e.timestamp_ms for e in a.events if e.kind is EventKind.HOLD_PAUSED]
+    assert a.side is Side.LEFT and a.status is Status.NO_PERSON
+    assert a.hold_s == pytest.approx(1.0)
+    assert paused == [pytest.approx(1000.0)]  # paused from the last frame in position
