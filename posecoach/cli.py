@@ -25,6 +25,18 @@ EXIT_INTERRUPTED = 130
 DEFAULT_OUT_DIR = Path("posecoach_out")
 
 
+def _add_pose_dirs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--poses",
+        dest="pose_dirs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read pose files from DIR",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posecoach",
@@ -36,15 +48,7 @@ def _build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     poses = commands.add_parser("poses", help="list the stretches")
-    poses.add_argument(
-        "--poses",
-        dest="pose_dirs",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also read pose files from DIR",
-    )
+    _add_pose_dirs(poses)
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -56,15 +60,7 @@ def _build_parser() -> argparse.ArgumentParser:
             metavar="FILE.toml",
             help="use this pose file instead of the catalogue's file for --pose",
         )
-        sub.add_argument(
-            "--poses",
-            dest="pose_dirs",
-            type=Path,
-            action="append",
-            default=[],
-            metavar="DIR",
-            help="also read pose files from DIR",
-        )
+        _add_pose_dirs(sub)
         sub.add_argument(
             "--model",
             type=Path,
