@@ -139,7 +139,10 @@ class Sticky(Generic[T]):
         self._candidate_since_ms = 0.0
 
     def update(self, observed: T | None, timestamp_ms: float) -> T | None:
-        if observed is None or observed == self.value:
+        """Feed one frame's observation; None (the frame can't tell) changes nothing."""
+        if observed is None:
+            return self.value
+        if observed == self.value:
             self._candidate = None
             return self.value
         if self.value is None:
@@ -196,7 +199,7 @@ class BodyTracker:
         self.working = working
         self._facing: Sticky[int] = Sticky(side_switch_s)
         self._working: Sticky[Side] = Sticky(side_switch_s)
-        self._front: Side = Side.LEFT
+        self._front: Side | None = None  # None until a front leg has been seen
 
     @property
     def working_side(self) -> Side | None:
@@ -211,11 +214,12 @@ class BodyTracker:
         if front is not None:
             self._front = front
         near = observe_near(landmarks)
+        front_or_guess = self._front or Side.LEFT  # roles need a leg even before one is seen
         sides = {
             "left": Side.LEFT,
             "right": Side.RIGHT,
-            "front": self._front,
-            "back": self._front.other,
+            "front": front_or_guess,
+            "back": front_or_guess.other,
             "near": near,
             "far": near.other,
         }
@@ -223,7 +227,11 @@ class BodyTracker:
         if self.working is not None:
             sides["working"] = sides[self.working]
             sides["other"] = sides[self.working].other
-            working_side = self._working.update(sides[self.working], landmarks.timestamp_ms)
+            # A guessed front leg is no evidence for the working side.
+            seen = self.working not in ("front", "back") or self._front is not None
+            working_side = self._working.update(
+                sides[self.working] if seen else None, landmarks.timestamp_ms
+            )
         else:
             sides["working"], sides["other"] = near, near.other
         return BodyFrame(

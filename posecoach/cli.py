@@ -83,7 +83,7 @@ def _build_parser() -> argparse.ArgumentParser:
     live.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
     live.add_argument("--width", type=int, help="ask the camera for this frame width")
     live.add_argument("--height", type=int, help="ask the camera for this frame height")
-    live.add_argument("--fps", type=float, help="ask the camera for this frame rate")
+    live.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
     live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
 
     replay = commands.add_parser(
@@ -95,7 +95,7 @@ def _build_parser() -> argparse.ArgumentParser:
     common(replay)
     replay.add_argument(
         "--image-fps",
-        type=float,
+        type=_positive,
         default=30.0,
         help="frame rate for a folder of images (default 30)",
     )
@@ -109,6 +109,29 @@ def _pose(args: argparse.Namespace) -> PoseSpec:
             raise PosecoachError(f"{args.pose_file} defines pose {spec.id!r}, not {args.pose!r}")
         return spec
     return load_pose(args.pose, args.pose_dirs)
+
+
+def _writable(path: Path, what: str) -> Path:
+    """Check before a session that its output can be written (not after it has run)."""
+    if path.is_dir():
+        raise PosecoachError(f"cannot write {what} {path}: it is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PosecoachError(
+            f"cannot write {what} {path}: cannot create its folder ({error.strerror or error})"
+        ) from error
+    return path
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+    return value
 
 
 def _cmd_poses(args: argparse.Namespace) -> int:
@@ -128,14 +151,13 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     from posecoach.sources import CameraSource, FrameSource, open_source
 
     pose = _pose(args)
+    stem = f"live_{pose.id}" if live else f"{Path(args.source).stem}_{pose.id}"
+    report_path = _writable(args.report or DEFAULT_OUT_DIR / f"{stem}.json", "report")
     source: FrameSource
     if live:
         source = CameraSource(args.camera, width=args.width, height=args.height, fps=args.fps)
-        stem = f"live_{pose.id}"
     else:
         source = open_source(args.source, image_fps=args.image_fps)
-        stem = f"{Path(args.source).stem}_{pose.id}"
-    report_path = args.report or DEFAULT_OUT_DIR / f"{stem}.json"
     video_path = args.out if (live or args.out) else DEFAULT_OUT_DIR / f"{stem}.mp4"
     if not live and source.independent_frames and args.out is None:
         video_path = None  # stills: the report is the result; ask for --out to get a video
@@ -144,6 +166,8 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         print("posecoach: no screen found, running without a window", file=sys.stderr)
         show_window = False
     try:
+        if video_path is not None:
+            _writable(video_path, "video")
         estimator = create_estimator(args.model, static_images=source.independent_frames)
     except BaseException:
         source.close()
@@ -158,7 +182,7 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         result = run_session(source, estimator, Coach(pose), outputs, estimator.name)
     finally:
         estimator.close()
-    report = result.report.to_dict()
+    report = result.report
     reps = report["reps"]
     summary = (
         f"{reps} rep{'' if reps == 1 else 's'}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posecoach.body import BodyFrame, BodyTracker, Side
+from posecoach.body import BodyFrame, BodyTracker, Side, torso_length_px
 from posecoach.defaults import CoachSettings
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
@@ -131,6 +131,8 @@ class Coach:
         self._target_reached: set[str] = set()
         # The furthest signal value of the current rep, with the "top" rules' results there.
         self._extreme: tuple[float, dict[str, RuleResult]] | None = None
+        # The "top" rules' verdicts on the last counted rep.
+        self._last_rep: dict[str, RuleResult] = {}
 
     def _key(self, side: Side | None) -> str | None:
         if not self.pose.per_side:
@@ -162,11 +164,7 @@ class Coach:
             return Status.NO_PERSON, None
         turn = body_turn_deg(landmarks)
         height = landmarks.resolution_wh[1]
-        torso_px = np.linalg.norm(
-            landmarks.xy_px[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean(axis=0)
-            - landmarks.xy_px[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
-        )
-        if torso_px < self.settings.min_body_frac * height:
+        if torso_length_px(landmarks) < self.settings.min_body_frac * height:
             return Status.TOO_FAR, turn
         view = self.pose.view
         if (view is View.SIDE and turn < self.settings.side_view_min_deg) or (
@@ -262,8 +260,9 @@ class Coach:
         """Judge "top" rules once per rep, on the frame where the rep went furthest.
 
         Judging them frame by frame would fail them on every way up and down; instead the
-        verdict from the rep's extreme frame is reported when the rep is counted. "bottom"
-        rules are judged while at rest.
+        verdict from the rep's extreme frame is given when the rep is counted, and stands
+        (so its cue can still be shown) until the next rep is counted. "bottom" rules are
+        judged while at rest.
         """
         counter = self.pose.counter
         assert counter is not None
@@ -276,15 +275,15 @@ class Coach:
             )
         ):
             self._extreme = (value, {r.rule.id: r for r in results if r.rule.when is When.TOP})
-        counted = any(e.kind is EventKind.REP_COUNTED for e in events)
-        at_peak = self._extreme[1] if counted and self._extreme is not None else {}
+        if any(e.kind is EventKind.REP_COUNTED for e in events) and self._extreme is not None:
+            self._last_rep = self._extreme[1]
         if phase is Phase.REST:  # the rep is over, counted or not
             self._extreme = None
         judged = []
         for result in results:
             when = result.rule.when
             if when is When.TOP:
-                result = at_peak.get(result.rule.id, RuleResult(result.rule, result.value, None))
+                result = self._last_rep.get(result.rule.id, RuleResult(result.rule, None, None))
             elif when is When.BOTTOM and phase is not Phase.REST:
                 result = RuleResult(result.rule, result.value, None)
             judged.append(result)

@@ -6,15 +6,20 @@ written so far is finalised and the report is written before the loop returns or
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from posecoach.coach import Coach
-from posecoach.errors import SourceError
+from posecoach.errors import PosecoachError
 from posecoach.estimator import PoseEstimator
 from posecoach.overlay import annotate, banner
 from posecoach.report import SessionReport, write_json_atomic
@@ -36,9 +41,9 @@ class Outputs:
 
 @dataclass
 class SessionResult:
-    report: SessionReport
+    report: dict[str, Any]  # the report's content, as written
     report_path: Path | None
-    video_path: Path | None
+    video_path: Path | None  # None when no frame was written
     interrupted: bool
 
 
@@ -64,14 +69,20 @@ def run_session(
     outputs: Outputs,
     model_name: str,
 ) -> SessionResult:
-    """Run the coaching loop over `source` until it ends or the user stops it."""
+    """Run the coaching loop over `source` until it ends or the user stops it.
+
+    However the loop ends, the report is written and the video finalised before this returns
+    or re-raises.
+    """
     pose = coach.pose
     report = SessionReport(pose=pose, source=source.name, model=model_name)
-    video = open_frame_sink(outputs.video_path, source.fps) if outputs.video_path else None
+    video: VideoSink | ImageSink | None = None
     window: WindowSink | None = None
     interrupted = False
     meter = _FpsMeter()
     try:
+        if outputs.video_path is not None:
+            video = open_frame_sink(outputs.video_path, source.fps)
         if outputs.window_title:
             window = WindowSink(outputs.window_title)
         for frame in source:
@@ -95,13 +106,14 @@ def run_session(
         interrupted = True
         report.ended_by = "interrupted (Ctrl-C)"
         report.complete = False
-    except SourceError as error:
-        report.ended_by = f"source failed: {error}"
+    except BaseException as error:
+        report.ended_by = f"failed: {error}"
         report.complete = False
-        _finish(report, source, video, window, outputs)
         raise
-    _finish(report, source, video, window, outputs)
-    return SessionResult(report, outputs.report_path, outputs.video_path, interrupted)
+    finally:
+        report_data = _finish(report, source, video, window, outputs)
+    written = outputs.video_path if video is not None and video.frames > 0 else None
+    return SessionResult(report_data, outputs.report_path, written, interrupted)
 
 
 def _wait_while_paused(window: WindowSink, shown: np.ndarray) -> Key:
@@ -119,14 +131,39 @@ def _finish(
     video: VideoSink | ImageSink | None,
     window: WindowSink | None,
     outputs: Outputs,
-) -> None:
-    """Finalise the video and write the report, whatever happened."""
-    source.close()
-    if video is not None:
-        video.close()
-    if window is not None:
-        window.close()
-    if outputs.report_path is not None:
-        write_json_atomic(
-            outputs.report_path, report.to_dict(fps=None if source.live else source.fps)
-        )
+) -> dict[str, Any]:
+    """Write the report, finalise the video, release the source and window.
+
+    The report comes first and a second Ctrl-C is held off meanwhile, so an impatient user
+    does not lose it.
+    """
+    data = report.to_dict(fps=None if source.live else source.fps)
+    with _sigint_deferred():
+        try:
+            if outputs.report_path is not None:
+                try:
+                    write_json_atomic(outputs.report_path, data)
+                except OSError as error:
+                    raise PosecoachError(
+                        f"cannot write report {outputs.report_path}: {error.strerror or error}"
+                    ) from error
+        finally:
+            if video is not None:
+                video.close()
+            if window is not None:
+                window.close()
+            source.close()
+    return data
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ignore Ctrl-C for the duration (main thread only; elsewhere signals can't be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -209,6 +209,13 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
     when = When(when_name) if when_name else When.ALWAYS
     if when is not When.ALWAYS and mode is Mode.HOLD:
         check.add(f"{where}.when", f'{when.value!r} needs mode = "reps", expecting "always"')
+    if when is not When.ALWAYS and gate:
+        check.add(
+            f"{where}.gate", 'a gate rule is judged in every frame, expecting when = "always"'
+        )
+    if priority is not None and not priority.is_integer():
+        check.add(f"{where}.priority", f"expected a whole number, got {priority:g}")
+        priority = None
     if kind_name is None:
         return None
     kind = RULE_KINDS[kind_name]

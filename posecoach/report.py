@@ -12,6 +12,7 @@ from typing import Any
 from posecoach import __version__
 from posecoach.coach import Assessment, SideTotals, Status
 from posecoach.posefile import PoseSpec
+from posecoach.rules import Rule, When
 from posecoach.temporal import EventKind
 
 REPORT_VERSION = 1
@@ -55,7 +56,10 @@ class SessionReport:
             self.detected += 1
         if assessment.status is Status.IN_POSITION:
             self.in_position += 1
+        rep_counted = any(e.kind is EventKind.REP_COUNTED for e in assessment.events)
         for result in assessment.results:
+            if result.rule.when is When.TOP and not rep_counted:
+                continue  # a rep's verdict stands until the next rep; tally it once
             tally = self._rules[result.rule.id]
             if result.passed is not None:
                 tally.judged += 1
@@ -71,6 +75,11 @@ class SessionReport:
                 entry["side"] = assessment.side.value
             self.events.append(entry)
         self.totals = assessment.totals
+
+    def _denominator(self, rule: Rule, detected: int) -> int:
+        if rule.when is When.ALWAYS:
+            return detected
+        return max(self._rules[rule.id].judged, 1)
 
     def _t_s(self, timestamp_ms: float) -> float:
         return round((timestamp_ms - (self.first_ms or 0.0)) / 1000, 3)
@@ -109,8 +118,13 @@ class SessionReport:
             "reps": sum(t.reps for t in self.totals.values()),
             "hold_s": round(sum(t.hold_s for t in self.totals.values()), 2),
             "sides": sides,
-            # Fraction of detected frames in which each rule was judged and passed.
-            "rules": {rid: round(t.passed / detected, 4) for rid, t in self._rules.items()},
+            # Per rule, the fraction of detected frames in which it was judged and passed; for
+            # rules judged only at the top or bottom of a rep, the fraction of reps (or frames
+            # at rest) in which it passed.
+            "rules": {
+                rule.id: round(self._rules[rule.id].passed / self._denominator(rule, detected), 4)
+                for rule in self.pose.rules
+            },
             "rules_judged": {
                 rid: {"judged_frames": t.judged, "passed_frames": t.passed}
                 for rid, t in self._rules.items()
@@ -127,7 +141,10 @@ def write_json_atomic(path: str | Path, data: dict[str, Any]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(data, stream, indent=2)
             stream.write("\n")

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from posecoach.errors import PosecoachError
+from posecoach.sources import IMAGE_SUFFIXES
 
 
 class Key(enum.Enum):
@@ -74,22 +75,27 @@ class VideoSink:
         if self.path.suffix.lower() not in _FOURCC:
             raise PosecoachError(
                 f"cannot write {self.path}: expecting a name ending in "
-                f"{', '.join(_FOURCC)} (a video) or {', '.join(_IMAGE_SUFFIXES)} (images)"
+                f"{', '.join(_FOURCC)} (a video) or {', '.join(IMAGE_SUFFIXES)} (images)"
             )
         self.fps = fps
         self.frames = 0
         self._writer: cv2.VideoWriter | None = None
+        self._size_wh = (0, 0)
 
     def write(self, image: np.ndarray) -> None:
+        """Append a frame; frames of another size (a folder of photos) are scaled to the first."""
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             height, width = image.shape[:2]
+            self._size_wh = (width, height)
             fourcc = cv2.VideoWriter.fourcc(*_FOURCC[self.path.suffix.lower()])
             self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (width, height))
             if not self._writer.isOpened():
                 raise PosecoachError(
                     f"cannot write video {self.path}: check the folder exists and is writable"
                 )
+        if (image.shape[1], image.shape[0]) != self._size_wh:
+            image = cv2.resize(image, self._size_wh, interpolation=cv2.INTER_AREA)
         self._writer.write(image)
         self.frames += 1
 
@@ -97,9 +103,6 @@ class VideoSink:
         if self._writer is not None:
             self._writer.release()
             self._writer = None
-
-
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
 class ImageSink:
@@ -126,6 +129,6 @@ class ImageSink:
 
 def open_frame_sink(path: str | Path, fps: float) -> VideoSink | ImageSink:
     """A video file for video names, annotated images for image names."""
-    if Path(path).suffix.lower() in _IMAGE_SUFFIXES:
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
         return ImageSink(path)
     return VideoSink(path, fps)

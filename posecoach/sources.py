@@ -157,12 +157,16 @@ class ImageFolderSource(FrameSource):
         return len(self.files)
 
     def __iter__(self) -> Iterator[Frame]:
+        yielded = 0
         for index, path in enumerate(self.files):
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 log.warning("skipping %s: not an image OpenCV can decode", path)
                 continue
+            yielded += 1
             yield Frame(image, index * 1000.0 / self.fps, index)
+        if yielded == 0:
+            raise SourceError(f"no image in {self.path} could be decoded (are they images?)")
 
 
 class CameraSource(FrameSource):

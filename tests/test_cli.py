@@ -113,3 +113,52 @@ def test_debug_shows_the_traceback(tmp_path, capsys):
         == EXIT_ERROR
     )
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_report_path_that_is_a_folder_is_refused_before_the_run(tmp_path, capsys):
+    image = tmp_path / "blank.png"
+    cv2.imwrite(str(image), np.zeros((64, 64, 3), np.uint8))
+    code = main(
+        ["replay", str(image), "--pose", "bridge", "--no-window", "--report", str(tmp_path)]
+    )
+    assert code == EXIT_ERROR
+    assert "it is a folder; give a file name" in error_line(capsys)
+
+
+def test_image_fps_must_be_positive(tmp_path, capsys):
+    assert main(["replay", str(tmp_path), "--pose", "bridge", "--image-fps", "0"]) == EXIT_USAGE
+    assert "expected a number above 0" in capsys.readouterr().err
+
+
+def test_folder_without_a_readable_image(tmp_path, capsys):
+    (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    report = tmp_path / "out" / "r.json"
+    code = main(
+        ["replay", str(tmp_path), "--pose", "bridge", "--no-window", "--report", str(report)]
+    )
+    assert code == EXIT_ERROR
+    assert "could be decoded" in capsys.readouterr().err
+    assert json.loads(report.read_text())["frames"] == 0  # the report is written all the same
+
+
+@pytest.mark.model
+def test_unwritable_video_still_leaves_the_report(tmp_path, capsys):
+    image = tmp_path / "blank.png"
+    cv2.imwrite(str(image), np.zeros((64, 64, 3), np.uint8))
+    report = tmp_path / "r.json"
+    code = main(
+        [
+            "replay",
+            str(image),
+            "--pose",
+            "bridge",
+            "--no-window",
+            "--report",
+            str(report),
+            "--out",
+            "/proc/posecoach_test.mp4",
+        ]
+    )
+    assert code == EXIT_ERROR
+    assert "cannot write video /proc/posecoach_test.mp4" in error_line(capsys)
+    assert json.loads(report.read_text())["complete"] is False

@@ -190,3 +190,29 @@ def test_stepping_out_of_view_pauses_the_hold_on_the_same_side():
     assert a.side is Side.LEFT and a.status is Status.NO_PERSON
     assert a.hold_s == pytest.approx(1.0)
     assert paused == [pytest.approx(1000.0)]  # paused from the last frame in position
+
+
+def test_cue_from_a_rep_is_shown_even_while_another_cue_is_up():
+    coach = Coach(load_pose("bridge"))
+    low_rep = [135] * 3 + [150, 165, 167, 167, 165, 150] + [135] * 3  # hips not high enough
+    arched_rep = [135, 150, 165, 198, 200, 198, 165, 150] + [135] * 90  # then 3 s at rest
+    shown = []
+    for i, hip in enumerate(low_rep + arched_rep):
+        a = coach.update(bridge(hip_deg=hip), i * FRAME_MS, i)
+        if a.prompt_is_new:
+            shown.append(a.prompt)
+    assert a.reps == 2
+    assert shown == ["Squeeze your glutes, hips higher", "Don't arch your back"]
+
+
+def test_sticky_value_switches_after_steady_evidence_despite_unclear_frames():
+    from posecoach.body import Sticky
+
+    sticky: Sticky[int] = Sticky(switch_s=1.0)
+    assert sticky.update(1, 0.0) == 1
+    values = []
+    for i in range(1, 60):  # the other value, with a frame that can't tell every 5th frame
+        observed = None if i % 5 == 0 else -1
+        values.append(sticky.update(observed, i * FRAME_MS))
+    assert values[0] == 1 and values[-1] == -1
+    assert values.index(-1) == 30  # one second after the other value first appeared

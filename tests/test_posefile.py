@@ -122,3 +122,19 @@ def test_extra_folder_adds_and_checks_id(tmp_path):
     write(tmp_path, GOOD, name="renamed.toml")
     with pytest.raises(PoseFileError, match="must match the file name 'renamed'"):
         load_pose("renamed", [tmp_path])
+
+
+def test_gate_rules_are_judged_always_and_priorities_are_whole(tmp_path):
+    reps = (
+        GOOD.replace('mode = "hold"', 'mode = "reps"')
+        .replace("hold_s = 20", "reps = 10")
+        .replace(
+            "[[rules]]", '[counter]\nsignal = "front_knee"\nstart = 100\npeak = 160\n\n[[rules]]'
+        )
+        .replace("priority = 2", 'priority = 2.5\ngate = true\nwhen = "top"')
+    )
+    with pytest.raises(PoseFileError) as caught:
+        load_pose_file(write(tmp_path, reps))
+    text = " | ".join(caught.value.problems)
+    assert 'gate: a gate rule is judged in every frame, expecting when = "always"' in text
+    assert "priority: expected a whole number, got 2.5" in text
