@@ -75,13 +75,12 @@ _MIN_FACING_EVIDENCE = 0.05
 _MIN_FRONT_EVIDENCE = 0.10
 
 
-def observe_facing(landmarks: Landmarks) -> int | None:
+def observe_facing(landmarks: Landmarks, torso: float) -> int | None:
     """+1 when the person faces image right, -1 for left, None when the frame can't tell.
 
     The nose lies ahead of the ears and the toes ahead of the heels.
     """
     xy = landmarks.xy_px
-    torso = torso_length_px(landmarks)
     if not torso > 0:
         return None
     ears_x = (xy[Landmark.LEFT_EAR, 0] + xy[Landmark.RIGHT_EAR, 0]) / 2
@@ -97,10 +96,9 @@ def observe_facing(landmarks: Landmarks) -> int | None:
     return 1 if score > 0 else -1
 
 
-def observe_front(landmarks: Landmarks, facing: int) -> Side | None:
+def observe_front(landmarks: Landmarks, facing: int, torso: float) -> Side | None:
     """The leg whose knee and ankle lie further ahead along `facing`; None when level."""
     xy = landmarks.xy_px
-    torso = torso_length_px(landmarks)
     if not torso > 0:
         return None
     left_ahead = (
@@ -207,10 +205,11 @@ class BodyTracker:
         return self._working.value
 
     def update(self, landmarks: Landmarks) -> BodyFrame:
-        facing = self._facing.update(observe_facing(landmarks), landmarks.timestamp_ms) or 1
+        torso = torso_length_px(landmarks)
+        facing = self._facing.update(observe_facing(landmarks, torso), landmarks.timestamp_ms) or 1
         # Front and back follow this frame's geometry under the stable facing direction, so
         # a frame with swapped left/right labels still measures the leg that is in front.
-        front = observe_front(landmarks, facing)
+        front = observe_front(landmarks, facing, torso)
         if front is not None:
             self._front = front
         near = observe_near(landmarks)
@@ -237,6 +236,6 @@ class BodyTracker:
         return BodyFrame(
             facing=facing,
             sides=sides,
-            torso_px=torso_length_px(landmarks),
+            torso_px=torso,
             working_side=working_side,
         )

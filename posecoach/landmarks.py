@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,9 +117,9 @@ class Landmarks:
             )
         object.__setattr__(self, "resolution_wh", (int(width), int(height)))
 
-    @property
+    @functools.cached_property
     def xy_px(self) -> np.ndarray:
-        """(33, 2) image positions in pixels."""
+        """(33, 2) image positions in pixels (computed once; every rule reads them)."""
         return self.xy_norm * np.asarray(self.resolution_wh, dtype=np.float64)
 
     @classmethod

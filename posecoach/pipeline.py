@@ -90,11 +90,18 @@ def run_session(
             assessment = coach.update(landmarks, frame.timestamp_ms, frame.index)
             report.add(assessment)
             fps = meter.tick()
+            recorded = None
             if video is not None:
-                video.write(annotate(frame.image, landmarks, assessment, pose, fps=fps))
+                recorded = annotate(frame.image, landmarks, assessment, pose, fps=fps)
+                video.write(recorded)
             if window is not None:
-                shown = annotate(
-                    frame.image, landmarks, assessment, pose, fps=fps, mirror=outputs.mirror
+                # The video is never mirrored; draw again only when the window is.
+                shown = (
+                    recorded
+                    if recorded is not None and not outputs.mirror
+                    else annotate(
+                        frame.image, landmarks, assessment, pose, fps=fps, mirror=outputs.mirror
+                    )
                 )
                 key = window.show(shown)
                 if key is Key.PAUSE:
