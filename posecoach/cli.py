@@ -23,6 +23,7 @@ EXIT_NOBODY = 3
 EXIT_INTERRUPTED = 130
 
 DEFAULT_OUT_DIR = Path("posecoach_out")
+DEFAULT_SAMPLE = "half_kneeling_both_sides"
 
 
 def _add_pose_dirs(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +100,77 @@ def _build_parser() -> argparse.ArgumentParser:
         default=30.0,
         help="frame rate for a folder of images (default 30)",
     )
+    synth = commands.add_parser(
+        "synth", help="generate a clip of a stretch with its exact ground truth"
+    )
+    synth.add_argument("--pose", required=True, metavar="ID", help="the stretch to perform")
+    synth.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.mp4", help="the clip to write"
+    )
+    synth.add_argument(
+        "--side",
+        choices=("left", "right", "both"),
+        help="working side for a per-side stretch (default both: left, then right)",
+    )
+    amount = synth.add_mutually_exclusive_group()
+    amount.add_argument("--reps", type=_whole, metavar="N", help="reps per side (reps stretches)")
+    amount.add_argument(
+        "--hold", type=_positive, metavar="S", help="seconds held per side (hold stretches)"
+    )
+    synth.add_argument("--fault", metavar="NAME", help="perform with this fault (see --list)")
+    synth.add_argument(
+        "--view",
+        default="side",
+        help="camera: side, front, back or oblique-N (N degrees from side toward front)",
+    )
+    synth.add_argument("--seed", type=int, default=0, help="body, clothes and room (default 0)")
+    synth.add_argument(
+        "--size", type=_size, default=(640, 480), metavar="WxH", help="default 640x480"
+    )
+    synth.add_argument("--fps", type=_positive, default=30.0, help="frame rate (default 30)")
+    synth.add_argument(
+        "--facing", choices=("left", "right"), help="which way the performer faces in the image"
+    )
+    synth.add_argument("--lighting", action="store_true", help="let the light drift slowly")
+    synth.add_argument("--blur", type=float, default=0.0, metavar="SIGMA", help="blur, pixels")
+    synth.add_argument(
+        "--noise", type=float, default=0.0, metavar="SIGMA", help="sensor noise, grey levels"
+    )
+    synth.add_argument(
+        "--pose-file", type=Path, metavar="FILE.toml", help="judge the truth with this pose file"
+    )
+    _add_pose_dirs(synth)
+
+    demo = commands.add_parser(
+        "demo", help="coach a bundled sample clip and write its report and annotated video"
+    )
+    demo.add_argument(
+        "sample", nargs="?", default=DEFAULT_SAMPLE, help=f"which sample (default {DEFAULT_SAMPLE})"
+    )
+    demo.add_argument("--list", action="store_true", help="list the bundled samples")
+    demo.add_argument("--no-window", action="store_true", help="run without a window")
     return parser
+
+
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    try:
+        size = (int(width), int(height))
+    except ValueError:
+        size = (0, 0)
+    if min(size) < 64 or max(size) > 4096:
+        raise argparse.ArgumentTypeError(f"expected WxH between 64 and 4096, got {text!r}")
+    return size
 
 
 def _pose(args: argparse.Namespace) -> PoseSpec:
@@ -140,6 +211,81 @@ def _cmd_poses(args: argparse.Namespace) -> int:
         details = f"{spec.mode.value}, {spec.view.value} view, {spec.target_label}"
         print(f"{pose_id:28s} {spec.name}  ({details})")
     return EXIT_OK
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from posecoach.synth.clip import ClipSpec, side_list, write_clip
+
+    pose = _pose(args)
+    if pose.mode is Mode.REPS and args.hold is not None:
+        raise PosecoachError(f"{pose.id} is counted in reps: use --reps, not --hold")
+    if pose.mode is Mode.HOLD and args.reps is not None:
+        raise PosecoachError(f"{pose.id} is a hold: use --hold, not --reps")
+    if not pose.per_side and args.side is not None:
+        raise PosecoachError(f"{pose.id} is not done per side: leave out --side")
+    defaults = ClipSpec(pose.id)
+    spec = ClipSpec(
+        pose_id=pose.id,
+        sides=side_list(args.side, pose.per_side),
+        reps=args.reps or defaults.reps,
+        hold_s=args.hold or defaults.hold_s,
+        fault=args.fault,
+        view=args.view,
+        seed=args.seed,
+        size_wh=args.size,
+        fps=args.fps,
+        facing=args.facing,
+        lighting=args.lighting,
+        blur_px=args.blur,
+        noise=args.noise,
+    )
+    out = _writable(args.out, "clip")
+    truth = write_clip(spec, pose, out)
+    print(f"clip:  {out} ({truth['frames']} frames, {truth['duration_s']:.1f} s)")
+    print(f"truth: {out.with_name(out.stem + '.truth.json')}")
+    print(f"true totals: {_totals_text(truth['totals'], pose)}")
+    return EXIT_OK
+
+
+def _totals_text(totals: dict[str, dict[str, float]], pose: PoseSpec) -> str:
+    parts = []
+    for key, values in totals.items():
+        amount = (
+            f"{int(values['reps'])} reps" if pose.mode is Mode.REPS else f"{values['hold_s']:.1f} s"
+        )
+        parts.append(amount if key == "all" else f"{key} {amount}")
+    return ", ".join(parts)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from posecoach.samples import bundled_samples
+    from posecoach.sinks import has_display
+
+    samples = bundled_samples()
+    if args.list:
+        for name, sample in samples.items():
+            print(f"{name:28s} {sample.description}")
+        return EXIT_OK
+    if args.sample not in samples:
+        raise PosecoachError(
+            f"no sample called {args.sample!r}: expecting one of {', '.join(samples)}"
+        )
+    sample = samples[args.sample]
+    print(f"posecoach demo: {sample.description} ({sample.video})")
+    replay = argparse.Namespace(
+        source=sample.video,
+        pose=sample.pose_id,
+        pose_file=None,
+        pose_dirs=[],
+        model=None,
+        report=None,
+        out=None,
+        no_window=args.no_window or not has_display(),
+        image_fps=30.0,
+    )
+    code = _run(replay, live=False)
+    print(f"truth: {_totals_text(sample.totals, _pose(replay))} (from {sample.truth.name})")
+    return code
 
 
 def _run(args: argparse.Namespace, live: bool) -> int:
@@ -223,6 +369,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "poses":
             return _cmd_poses(args)
+        if args.command == "synth":
+            return _cmd_synth(args)
+        if args.command == "demo":
+            return _cmd_demo(args)
         return _run(args, live=args.command == "live")
     except PosecoachError as error:
         if args.debug:

@@ -136,8 +136,10 @@ class SessionReport:
         }
 
 
-def write_json_atomic(path: str | Path, data: dict[str, Any]) -> Path:
-    """Write JSON to a temporary file beside `path`, then rename: never a half-written file."""
+def write_json_atomic(path: str | Path, data: dict[str, Any], compact: bool = False) -> Path:
+    """Write JSON to a temporary file beside `path`, then rename: never a half-written file.
+
+    `compact` leaves out the indentation (for large machine-read files)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -146,7 +148,10 @@ def write_json_atomic(path: str | Path, data: dict[str, Any]) -> Path:
     try:
         os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2)
+            if compact:
+                json.dump(data, stream, separators=(",", ":"))
+            else:
+                json.dump(data, stream, indent=2)
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())

@@ -1,0 +1,474 @@
+"""A generated clip: the script played through the figure, the camera and the renderer, with
+the truth of every frame measured on the exact landmarks by the pose file's own rules.
+
+The truth sidecar (`<clip>.truth.json`, format `TRUTH_VERSION`) holds per frame the exact 2D
+pixel and 3D positions of the 33 landmarks, the value of every rule's signal and whether it
+passes, the phase and the working side; and per clip the reps and hold seconds per side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from posecoach import __version__
+from posecoach.body import BodyFrame, Side, torso_length_px
+from posecoach.errors import PosecoachError
+from posecoach.landmarks import Landmark, Landmarks
+from posecoach.posefile import Mode, PoseSpec, View
+from posecoach.report import write_json_atomic
+from posecoach.sinks import VideoSink
+from posecoach.synth.camera import Camera
+from posecoach.synth.figure import Figure, Skeleton, landmark, settle
+from posecoach.synth.motion import Life, Phase, Script, sample
+from posecoach.synth.render import Look, Renderer
+from posecoach.synth.stretches import STRETCH_MOTIONS, ScriptOptions, StretchMotion
+
+TRUTH_VERSION = 1
+
+DEFAULT_REPS = 5
+DEFAULT_HOLD_S = 10.0
+_FILL = 0.82  # the share of the frame the whole motion spans, at most
+_FORWARD = np.array([0.3, 0.0, 0.0])
+_LEVEL_M = 0.05  # legs closer than this front to back are level: neither is in front
+_CANVAS_WH = (2000, 2000)  # the canonical picture: 400 px per metre around the pelvis
+_CANVAS_PX_PER_M = 400.0
+_OBLIQUE = re.compile(r"oblique-(\d+(?:\.\d+)?)$")
+
+
+class SynthError(PosecoachError):
+    """A clip that cannot be generated as asked (unknown stretch, fault or view)."""
+
+
+def view_turn_deg(view: str) -> float:
+    """How far the camera is turned from the side view toward the front: side 0, front 90,
+    oblique-N N degrees, back -90."""
+    named = {"side": 0.0, "front": 90.0, "back": -90.0}
+    if view in named:
+        return named[view]
+    match = _OBLIQUE.match(view)
+    if match and 0 <= float(match.group(1)) <= 90:
+        return float(match.group(1))
+    raise SynthError(
+        f"unknown view {view!r}: expecting one of side, front, back, oblique-N (N in 0..90 "
+        "degrees from the side toward the front)"
+    )
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """What to generate. `sides` lists the working sides in order (None for a stretch that is
+    not done per side); `facing` is which way the performer faces in the image ("left" or
+    "right"; None picks one from the seed)."""
+
+    pose_id: str
+    sides: tuple[str | None, ...] = (None,)
+    reps: int = DEFAULT_REPS
+    hold_s: float = DEFAULT_HOLD_S
+    fault: str | None = None
+    view: str = "side"
+    seed: int = 0
+    size_wh: tuple[int, int] = (640, 480)
+    fps: float = 30.0
+    facing: str | None = None
+    lighting: bool = False  # the room's light drifts slowly brighter and darker
+    blur_px: float = 0.0  # Gaussian blur sigma
+    noise: float = 0.0  # sensor noise sigma, in grey levels
+
+    def motion(self) -> StretchMotion:
+        if self.pose_id not in STRETCH_MOTIONS:
+            raise SynthError(
+                f"no motion script for {self.pose_id!r}: expecting one of "
+                f"{', '.join(sorted(STRETCH_MOTIONS))}"
+            )
+        motion = STRETCH_MOTIONS[self.pose_id]
+        if self.fault is not None and self.fault not in motion.faults:
+            raise SynthError(
+                f"unknown fault {self.fault!r} for {self.pose_id}: expecting one of "
+                f"{', '.join(sorted(motion.faults))}"
+            )
+        return motion
+
+
+@dataclass(frozen=True)
+class TruthFrame:
+    """The truth of one frame."""
+
+    index: int
+    t_s: float
+    phase: Phase
+    side: str | None
+    xy_px: np.ndarray  # (33, 2)
+    xyz_m: np.ndarray  # (33, 3) world metres, y up, floor at 0
+    in_frame: np.ndarray  # (33,) bool
+    values: dict[str, float | None]  # in the stretch's own view (see `_canonical`)
+    passes: dict[str, bool | None]
+    image_values: dict[str, float | None]  # as this clip's camera sees them
+    in_position: bool
+
+
+class Clip:
+    """A clip being generated: iterate `frames()` for (image, truth) pairs, then `truth()`."""
+
+    def __init__(self, spec: ClipSpec, pose: PoseSpec) -> None:
+        self.spec = spec
+        self.pose = pose
+        motion = spec.motion()
+        view_turn = view_turn_deg(spec.view)
+        rng = np.random.default_rng(spec.seed)
+        self.figure = Figure.from_seed(rng)
+        self.look = Look.from_seed(rng)
+        self.life = Life.from_seed(rng)
+        facing = spec.facing or ("right" if rng.random() < 0.5 else "left")
+        self.facing = facing
+        sides = spec.sides if motion.per_side else (None,)
+        self.script: Script = motion.build(
+            self.figure,
+            ScriptOptions(sides=sides, reps=spec.reps, hold_s=spec.hold_s, fault=spec.fault),
+        )
+        self.frame_count = max(1, math.floor(self.script.duration_s * spec.fps))
+        self._samples = [
+            sample(self.script, i / spec.fps, self.life) for i in range(self.frame_count)
+        ]
+        self._skeletons = [settle(self.figure, s.posture) for s in self._samples]
+        # The performer faces world +x; the camera looks at their right side to see them face
+        # image right, at their left side for image left, turned toward the front by the view.
+        azimuth = -90.0 + view_turn if facing == "right" else 90.0 - view_turn
+        if view_turn == -90.0:
+            azimuth = 180.0
+        height = float(rng.uniform(0.45, 0.8) if motion.on_floor else rng.uniform(0.8, 1.2))
+        self.camera = _frame_camera(
+            [sk for sk, s in zip(self._skeletons, self._samples, strict=True) if s.away == 0],
+            self.figure,
+            azimuth,
+            height,
+            spec.size_wh,
+            float(rng.uniform(55.0, 70.0)),
+        )
+        right, _, _ = self.camera.axes
+        visible_half_m = (
+            spec.size_wh[0]
+            / 2
+            / self.camera.focal_px
+            * float(np.linalg.norm(self.camera.target - self.camera.position))
+        )
+        self._exit = right * (1 if facing == "right" else -1) * (visible_half_m + 1.2)
+        self.renderer = Renderer(self.figure, self.look, self.camera)
+        self._light_phase = float(rng.uniform(0, 2 * math.pi))
+        self._noise_seed = int(rng.integers(2**31))
+
+    def frames(self) -> Iterator[tuple[np.ndarray, TruthFrame]]:
+        """(BGR image, truth) for every frame, in order."""
+        noise_rng = np.random.default_rng(self._noise_seed)
+        for index, (smp, skeleton) in enumerate(zip(self._samples, self._skeletons, strict=True)):
+            if smp.away > 0:
+                skeleton = _moved(skeleton, self._exit * smp.away)
+            image = self.renderer.draw(skeleton)
+            image = self._effects(image, index / self.spec.fps, noise_rng)
+            yield image, self._truth(index, smp.phase, smp.side, skeleton)
+
+    def _effects(self, image: np.ndarray, t_s: float, rng: np.random.Generator) -> np.ndarray:
+        spec = self.spec
+        if spec.blur_px > 0:
+            image = cv2.GaussianBlur(image, (0, 0), spec.blur_px)
+        if spec.lighting or spec.noise > 0:
+            out = image.astype(np.float32)
+            if spec.lighting:
+                out *= 1.0 + 0.3 * math.sin(2 * math.pi * t_s / 7.0 + self._light_phase)
+            if spec.noise > 0:
+                out += rng.normal(0.0, spec.noise, out.shape).astype(np.float32)
+            image = np.clip(out, 0, 255).astype(np.uint8)
+        return image
+
+    def _truth(self, index: int, phase: Phase, side: str | None, sk: Skeleton) -> TruthFrame:
+        cam, (width, height) = self.camera, self.spec.size_wh
+        xy, depth = cam.project(sk.landmarks)
+        in_frame = (
+            (xy[:, 0] >= 0)
+            & (xy[:, 0] < width)
+            & (xy[:, 1] >= 0)
+            & (xy[:, 1] < height)
+            & (depth > 0)
+        )
+        near = Side.LEFT if depth[Landmark.LEFT_HIP] <= depth[Landmark.RIGHT_HIP] else Side.RIGHT
+        # As this camera sees them (None where a joint is out of the picture).
+        seen = self._landmarks(index, xy, depth, in_frame, (width, height))
+        # The performer always faces world +x (lying down, the feet point that way).
+        ahead, _ = cam.project(np.array([sk.pelvis, sk.pelvis + _FORWARD]))
+        facing = 1 if ahead[1, 0] >= ahead[0, 0] else -1
+        image_values, _ = self._judge(seen, self._roles(sk, side, near, seen, facing), in_frame)
+        # As the stretch's own view sees them: an orthographic side-on (or face-on) picture
+        # of the body, the same whatever the camera does. Holds and verdicts follow these.
+        canon_xy, canon_depth = _canonical(sk.landmarks, self.pose.view is View.FRONT)
+        canon = self._landmarks(index, canon_xy, canon_depth, np.ones(len(xy), bool), _CANVAS_WH)
+        values, passes = self._judge(canon, self._roles(sk, side, near, canon, 1), None)
+        gates = [passes[r.id] for r in self.pose.rules if r.gate]
+        in_position = phase is not Phase.OUT_OF_FRAME and all(g is True for g in gates)
+        return TruthFrame(
+            index=index,
+            t_s=index / self.spec.fps,
+            phase=phase,
+            side=side,
+            xy_px=xy,
+            xyz_m=sk.landmarks,
+            in_frame=in_frame,
+            values=values,
+            passes=passes,
+            image_values=image_values,
+            in_position=in_position,
+        )
+
+    def _judge(
+        self, landmarks: Landmarks, body: BodyFrame, in_frame: np.ndarray | None
+    ) -> tuple[dict[str, float | None], dict[str, bool | None]]:
+        values: dict[str, float | None] = {}
+        passes: dict[str, bool | None] = {}
+        for rule in self.pose.rules:
+            ids = [int(i) for role in rule.roles() for i in body.landmarks_for(role)]
+            visible = in_frame is None or bool(in_frame[ids].all())
+            value = rule.measure(landmarks, body) if visible else math.nan
+            values[rule.id] = None if math.isnan(value) else value
+            passes[rule.id] = None if math.isnan(value) else rule.passes(value)
+        return values, passes
+
+    def _landmarks(
+        self,
+        index: int,
+        xy: np.ndarray,
+        depth: np.ndarray,
+        in_frame: np.ndarray,
+        size_wh: tuple[int, int],
+    ) -> Landmarks:
+        """Exact landmarks in a picture of `size_wh` pixels, as the rules read them."""
+        width, height = size_wh
+        hip_depth = float(depth[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean())
+        return Landmarks(
+            xy_norm=xy / np.array([width, height], dtype=float),
+            z=(depth - hip_depth) / width,
+            visibility=in_frame.astype(float),
+            world_xyz_m=None,
+            resolution_wh=(width, height),
+            timestamp_ms=index * 1000.0 / self.spec.fps,
+            frame_index=index,
+        )
+
+    def _roles(
+        self, sk: Skeleton, side: str | None, near: Side, seen: Landmarks, facing: int
+    ) -> BodyFrame:
+        """The true role of every limb: which leg is in front, which side is nearer the camera."""
+        lm = sk.landmarks
+        lead = sum(
+            lm[landmark("left", j), 0] - lm[landmark("right", j), 0] for j in ("knee", "ankle")
+        )
+        if abs(lead) > _LEVEL_M:
+            front = Side.LEFT if lead > 0 else Side.RIGHT
+        elif side is not None and self.pose.working == "back":
+            front = Side(side).other
+        else:
+            front = Side.LEFT if side is None else Side(side)
+        sides = {
+            "left": Side.LEFT,
+            "right": Side.RIGHT,
+            "front": front,
+            "back": front.other,
+            "near": near,
+            "far": near.other,
+        }
+        sides["working"] = sides[self.pose.working] if self.pose.working else near
+        sides["other"] = sides["working"].other
+        return BodyFrame(
+            facing=facing,
+            sides=sides,
+            torso_px=torso_length_px(seen),
+            working_side=Side(side) if side is not None else None,
+        )
+
+    def truth(self, frames: list[TruthFrame]) -> dict[str, Any]:
+        """The sidecar's contents for the frames generated."""
+        spec, pose = self.spec, self.pose
+        keys = ["left", "right"] if pose.per_side else ["all"]
+        totals: dict[str, dict[str, float | int]] = {
+            key: {"reps": 0, "hold_s": 0.0} for key in keys
+        }
+        reps = self.script.reps()
+        for rep in reps:
+            key = rep.side if pose.per_side else "all"
+            if rep.full and key in totals:
+                totals[key]["reps"] = int(totals[key]["reps"]) + 1
+        if pose.mode is Mode.HOLD:
+            for frame in frames:
+                key = frame.side if pose.per_side else "all"
+                if frame.in_position and key in totals:
+                    totals[key]["hold_s"] = float(totals[key]["hold_s"]) + 1.0 / spec.fps
+        for values in totals.values():
+            values["hold_s"] = round(float(values["hold_s"]), 3)
+        return {
+            "truth_version": TRUTH_VERSION,
+            "posecoach_version": __version__,
+            "pose": pose.id,
+            "mode": pose.mode.value,
+            "per_side": pose.per_side,
+            "sides": [s for s in spec.sides if s is not None] if pose.per_side else [],
+            "fault": spec.fault,
+            "fault_description": STRETCH_MOTIONS[pose.id].faults.get(spec.fault or "", None),
+            "view": spec.view,
+            "facing": self.facing,
+            "seed": spec.seed,
+            "size_wh": list(spec.size_wh),
+            "fps": spec.fps,
+            "frames": len(frames),
+            "duration_s": round(len(frames) / spec.fps, 3),
+            "camera": {
+                "position_m": _rounded(self.camera.position, 4),
+                "target_m": _rounded(self.camera.target, 4),
+                "focal_px": round(self.camera.focal_px, 3),
+            },
+            "figure": {k: round(v, 4) for k, v in dataclasses.asdict(self.figure).items()},
+            "effects": {"lighting": spec.lighting, "blur_px": spec.blur_px, "noise": spec.noise},
+            "totals": totals,
+            "reps": [
+                {
+                    "side": rep.side,
+                    "start_s": round(rep.start_s, 3),
+                    "top_s": round(rep.top_s, 3),
+                    "end_s": round(rep.end_s, 3),
+                    "full": rep.full,
+                }
+                for rep in reps
+            ],
+            "rules": {
+                r.id: {"gate": r.gate, "when": r.when.value, "min": r.min_value, "max": r.max_value}
+                for r in pose.rules
+            },
+            "landmark_names": [lm.name.lower() for lm in Landmark],
+            "per_frame": [_frame_json(f) for f in frames],
+        }
+
+
+def _canonical(points_m: np.ndarray, face_on: bool) -> tuple[np.ndarray, np.ndarray]:
+    """An orthographic picture of the body on `_CANVAS_WH`: side-on (facing image right) or
+    face-on. Returns (33, 2) pixel positions and (33,) depths."""
+    centre = points_m[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
+    rel = points_m - centre
+    across, depth = (-rel[:, 2], -rel[:, 0]) if face_on else (rel[:, 0], rel[:, 2])
+    xy = np.stack([across, -rel[:, 1]], axis=1) * _CANVAS_PX_PER_M + np.array(_CANVAS_WH) / 2
+    return xy, depth
+
+
+def _rounded(values: np.ndarray, digits: int) -> list[Any]:
+    return np.round(np.asarray(values, dtype=float), digits).tolist()
+
+
+def _frame_json(frame: TruthFrame) -> dict[str, Any]:
+    return {
+        "i": frame.index,
+        "t_s": round(frame.t_s, 4),
+        "phase": frame.phase.value,
+        "side": frame.side,
+        "in_position": frame.in_position,
+        "values": _values_json(frame.values),
+        "passes": frame.passes,
+        "image_values": _values_json(frame.image_values),
+        "in_frame": frame.in_frame.astype(int).tolist(),
+        "xy_px": _rounded(frame.xy_px, 2),
+        "xyz_m": _rounded(frame.xyz_m, 4),
+    }
+
+
+def _values_json(values: dict[str, float | None]) -> dict[str, float | None]:
+    return {k: (None if v is None else round(v, 2)) for k, v in values.items()}
+
+
+def _moved(skeleton: Skeleton, offset: np.ndarray) -> Skeleton:
+    return dataclasses.replace(
+        skeleton,
+        landmarks=skeleton.landmarks + offset,
+        pelvis=skeleton.pelvis + offset,
+        neck=skeleton.neck + offset,
+        head=skeleton.head + offset,
+    )
+
+
+def _frame_camera(
+    skeletons: list[Skeleton],
+    figure: Figure,
+    azimuth_deg: float,
+    height_m: float,
+    size_wh: tuple[int, int],
+    hfov_deg: float,
+) -> Camera:
+    """A fixed camera that keeps the whole motion in view, filling at most `_FILL` of the frame."""
+    step = max(1, len(skeletons) // 150)
+    points = np.concatenate(
+        [
+            np.vstack([sk.landmarks, sk.head + np.array([0.0, figure.head_r_m * 1.1, 0.0])])
+            for sk in skeletons[::step]
+        ]
+    )
+    low, high = points.min(axis=0), points.max(axis=0)
+    target = (low + high) / 2
+    width, height = size_wh
+    distance = 3.0
+    camera = Camera.orbit(target, azimuth_deg, distance, height_m, size_wh, hfov_deg)
+    for _ in range(6):
+        camera = Camera.orbit(target, azimuth_deg, distance, height_m, size_wh, hfov_deg)
+        px, _ = camera.project(points)
+        centre = (px.min(axis=0) + px.max(axis=0)) / 2
+        span = (px.max(axis=0) - px.min(axis=0)) / np.array([width, height], dtype=float)
+        distance *= float(span.max()) / _FILL
+        # Re-aim at the middle of what the camera saw (in world terms, along its axes).
+        right, up, _ = camera.axes
+        off = (centre - np.array([width / 2, height / 2])) / camera.pixels_per_m(distance)
+        target = target + right * off[0] - up * off[1] * 0.5
+    return Camera.orbit(target, azimuth_deg, distance, height_m, size_wh, hfov_deg)
+
+
+def write_clip(spec: ClipSpec, pose: PoseSpec, out: str | Path) -> dict[str, Any]:
+    """Render the clip to `out` (a video) and its truth to `<out stem>.truth.json`.
+
+    Both are written under temporary names and renamed at the end, so an interrupted run
+    leaves no clip without its truth. Returns the truth.
+    """
+    out = Path(out)
+    truth_path = truth_path_for(out)
+    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
+    clip = Clip(spec, pose)
+    sink = VideoSink(partial, spec.fps)
+    frames: list[TruthFrame] = []
+    try:
+        for image, frame in clip.frames():
+            sink.write(image)
+            frames.append(frame)
+        sink.close()
+        truth = clip.truth(frames)
+        write_json_atomic(truth_path, truth, compact=True)
+        os.replace(partial, out)
+    except BaseException:
+        sink.close()
+        partial.unlink(missing_ok=True)
+        raise
+    return truth
+
+
+def truth_path_for(video: str | Path) -> Path:
+    """The truth sidecar of a clip: `clip.mp4` -> `clip.truth.json`."""
+    video = Path(video)
+    return video.with_name(f"{video.stem}.truth.json")
+
+
+def side_list(side: str | None, per_side: bool) -> tuple[str | None, ...]:
+    """The sides to perform for `--side` (left, right, or both: left then right)."""
+    if not per_side:
+        return (None,)
+    if side in (None, "both"):
+        return ("left", "right")
+    return (side,)
