@@ -38,6 +38,7 @@ TRUTH_VERSION = 1
 DEFAULT_REPS = 5
 DEFAULT_HOLD_S = 10.0
 _FILL = 0.82  # the share of the frame the whole motion spans, at most
+_MIN_DEPTH_M = 0.5  # the camera stays this far in front of every part of the body
 _FORWARD = np.array([0.3, 0.0, 0.0])
 _LEVEL_M = 0.05  # legs closer than this front to back are level: neither is in front
 _CANVAS_WH = (2000, 2000)  # the canonical picture: 400 px per metre around the pelvis
@@ -416,20 +417,31 @@ def _frame_camera(
     )
     low, high = points.min(axis=0), points.max(axis=0)
     target = (low + high) / 2
-    width, height = size_wh
-    distance = 3.0
-    camera = Camera.orbit(target, azimuth_deg, distance, height_m, size_wh, hfov_deg)
-    for _ in range(6):
-        camera = Camera.orbit(target, azimuth_deg, distance, height_m, size_wh, hfov_deg)
-        px, _ = camera.project(points)
-        centre = (px.min(axis=0) + px.max(axis=0)) / 2
-        span = (px.max(axis=0) - px.min(axis=0)) / np.array([width, height], dtype=float)
-        distance *= float(span.max()) / _FILL
-        # Re-aim at the middle of what the camera saw (in world terms, along its axes).
+    size = np.array(size_wh, dtype=float)
+
+    def place(target: np.ndarray) -> Camera:
+        # The nearest distance at which everything fits (the fit only loosens further away).
+        near, far = 0.3, 60.0
+        for _ in range(40):
+            distance = (near + far) / 2
+            camera = Camera.orbit(target, azimuth_deg, distance, height_m, size_wh, hfov_deg)
+            px, depth = camera.project(points)
+            span = (px.max(axis=0) - px.min(axis=0)) / size
+            if depth.min() > _MIN_DEPTH_M and span.max() <= _FILL:
+                far = distance
+            else:
+                near = distance
+        return Camera.orbit(target, azimuth_deg, far, height_m, size_wh, hfov_deg)
+
+    camera = place(target)
+    for _ in range(2):  # aim at the middle of what the camera sees
+        px, depth = camera.project(points)
+        off_px = (px.min(axis=0) + px.max(axis=0)) / 2 - size / 2
         right, up, _ = camera.axes
-        off = (centre - np.array([width / 2, height / 2])) / camera.pixels_per_m(distance)
-        target = target + right * off[0] - up * off[1] * 0.5
-    return Camera.orbit(target, azimuth_deg, distance, height_m, size_wh, hfov_deg)
+        metres = off_px / camera.pixels_per_m(float(np.median(depth)))
+        target = target + right * metres[0] - up * metres[1]
+        camera = place(target)
+    return camera
 
 
 def write_clip(spec: ClipSpec, pose: PoseSpec, out: str | Path) -> dict[str, Any]:

@@ -66,6 +66,16 @@ def arm(upper_deg: float, fore_deg: float, trunk_pitch: float) -> dict[str, floa
     return {"shoulder_flex": upper_deg + trunk_pitch, "elbow_flex": fore_deg - upper_deg}
 
 
+def _arm_to(figure: Figure, trunk_pitch: float, ahead_m: float, below_m: float) -> dict[str, float]:
+    """Joint angles of an arm whose wrist reaches a point ahead of and below the shoulder
+    (in the trunk's frame), the elbow bending out behind."""
+    f = figure
+    line = math.degrees(math.atan2(ahead_m, below_m))
+    offset, bend = two_link(f.upper_arm_m, f.forearm_m, math.hypot(ahead_m, below_m))
+    upper = line - offset - trunk_pitch
+    return arm(upper, upper + bend, trunk_pitch)
+
+
 def _limbs(posture: Posture, side: str, **angles: float) -> Posture:
     return posture.with_limb(side, **angles)
 
@@ -142,7 +152,8 @@ def half_kneel(figure: Figure, working: str, form: KneelForm) -> Posture:
     hip_height = f.thigh_m * math.cos(math.radians(back_thigh)) + f.shin_r_m
     thigh, shin = _reach_floor(f, hip_height, form.front_knee_deg, _flat_ankle_height(f))
     front = leg(thigh, shin, 0.0, pitch)
-    hands = arm(25.0, 70.0, pitch)  # hands resting on the front thigh
+    # Hands resting on the front thigh, half-way to the knee.
+    hands = _arm_to(f, pitch, ahead_m=f.thigh_m * 0.5, below_m=f.torso_m - 0.03 - f.thigh_r_m)
     posture = dataclasses.replace(standing(f), trunk_pitch=pitch, neck_pitch=-0.6 * pitch)
     posture = _limbs(posture, working, **back, **hands, shoulder_abd=10.0)
     return _limbs(posture, _other(working), **front, **hands, shoulder_abd=10.0)
