@@ -117,13 +117,17 @@ def _build_parser() -> argparse.ArgumentParser:
     amount.add_argument(
         "--hold", type=_positive, metavar="S", help="seconds held per side (hold stretches)"
     )
-    synth.add_argument("--fault", metavar="NAME", help="perform with this fault (see --list)")
+    synth.add_argument(
+        "--fault", metavar="NAME", help="perform with one of the stretch's faults (see README)"
+    )
     synth.add_argument(
         "--view",
         default="side",
         help="camera: side, front, back or oblique-N (N degrees from side toward front)",
     )
-    synth.add_argument("--seed", type=int, default=0, help="body, clothes and room (default 0)")
+    synth.add_argument(
+        "--seed", type=_natural, default=0, help="body, clothes and room (default 0)"
+    )
     synth.add_argument(
         "--size", type=_size, default=(640, 480), metavar="WxH", help="default 640x480"
     )
@@ -132,9 +136,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "--facing", choices=("left", "right"), help="which way the performer faces in the image"
     )
     synth.add_argument("--lighting", action="store_true", help="let the light drift slowly")
-    synth.add_argument("--blur", type=float, default=0.0, metavar="SIGMA", help="blur, pixels")
     synth.add_argument(
-        "--noise", type=float, default=0.0, metavar="SIGMA", help="sensor noise, grey levels"
+        "--blur", type=_non_negative, default=0.0, metavar="SIGMA", help="blur, pixels"
+    )
+    synth.add_argument(
+        "--noise",
+        type=_non_negative,
+        default=0.0,
+        metavar="SIGMA",
+        help="sensor noise, grey levels",
     )
     synth.add_argument(
         "--pose-file", type=Path, metavar="FILE.toml", help="judge the truth with this pose file"
@@ -159,6 +169,26 @@ def _whole(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def _natural(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
     return value
 
 
@@ -214,7 +244,7 @@ def _cmd_poses(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from posecoach.synth.clip import ClipSpec, side_list, write_clip
+    from posecoach.synth.clip import ClipSpec, check_clip_path, side_list, write_clip
 
     pose = _pose(args)
     if pose.mode is Mode.REPS and args.hold is not None:
@@ -239,7 +269,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         blur_px=args.blur,
         noise=args.noise,
     )
-    out = _writable(args.out, "clip")
+    spec.check()
+    out = _writable(check_clip_path(args.out), "clip")
     truth = write_clip(spec, pose, out)
     print(f"clip:  {out} ({truth['frames']} frames, {truth['duration_s']:.1f} s)")
     print(f"truth: {out.with_name(out.stem + '.truth.json')}")
@@ -250,8 +281,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _totals_text(totals: dict[str, dict[str, float]], pose: PoseSpec) -> str:
     parts = []
     for key, values in totals.items():
+        reps = int(values["reps"])
         amount = (
-            f"{int(values['reps'])} reps" if pose.mode is Mode.REPS else f"{values['hold_s']:.1f} s"
+            f"{reps} rep{'' if reps == 1 else 's'}"
+            if pose.mode is Mode.REPS
+            else f"{values['hold_s']:.1f} s"
         )
         parts.append(amount if key == "all" else f"{key} {amount}")
     return ", ".join(parts)
@@ -259,7 +293,6 @@ def _totals_text(totals: dict[str, dict[str, float]], pose: PoseSpec) -> str:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from posecoach.samples import bundled_samples
-    from posecoach.sinks import has_display
 
     samples = bundled_samples()
     if args.list:
@@ -280,7 +313,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         model=None,
         report=None,
         out=None,
-        no_window=args.no_window or not has_display(),
+        no_window=args.no_window,  # without a screen, replay falls back to no window
         image_fps=30.0,
     )
     code = _run(replay, live=False)

@@ -62,6 +62,7 @@ class WindowSink:
 
 
 _FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
+VIDEO_SUFFIXES = tuple(_FOURCC)
 
 
 class VideoSink:

@@ -26,7 +26,7 @@ from posecoach.errors import PosecoachError
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
 from posecoach.report import write_json_atomic
-from posecoach.sinks import VideoSink
+from posecoach.sinks import VIDEO_SUFFIXES, VideoSink
 from posecoach.synth.camera import Camera
 from posecoach.synth.figure import Figure, Skeleton, landmark, settle
 from posecoach.synth.motion import Life, Phase, Script, sample
@@ -85,6 +85,17 @@ class ClipSpec:
     blur_px: float = 0.0  # Gaussian blur sigma
     noise: float = 0.0  # sensor noise sigma, in grey levels
 
+    def check(self) -> StretchMotion:
+        """Raise SynthError for anything that cannot be generated; returns the stretch's motion."""
+        motion = self.motion()
+        view_turn_deg(self.view)
+        if self.seed < 0 or self.blur_px < 0 or self.noise < 0 or not self.fps > 0:
+            raise SynthError(
+                "seed, blur and noise must be 0 or more and fps above 0: got "
+                f"seed {self.seed}, blur {self.blur_px}, noise {self.noise}, fps {self.fps}"
+            )
+        return motion
+
     def motion(self) -> StretchMotion:
         if self.pose_id not in STRETCH_MOTIONS:
             raise SynthError(
@@ -123,15 +134,22 @@ class Clip:
     def __init__(self, spec: ClipSpec, pose: PoseSpec) -> None:
         self.spec = spec
         self.pose = pose
-        motion = spec.motion()
+        motion = spec.check()
         view_turn = view_turn_deg(spec.view)
         rng = np.random.default_rng(spec.seed)
         self.figure = Figure.from_seed(rng)
         self.look = Look.from_seed(rng)
         self.life = Life.from_seed(rng)
-        facing = spec.facing or ("right" if rng.random() < 0.5 else "left")
-        self.facing = facing
-        sides = spec.sides if motion.per_side else (None,)
+        drawn = "right" if rng.random() < 0.5 else "left"  # drawn always: same seed, same room
+        facing = spec.facing or drawn
+        # Face-on or from behind, the performer faces neither image side.
+        self.facing = facing if view_turn not in (90.0, -90.0) else None
+        if not motion.per_side:
+            sides: tuple[str | None, ...] = (None,)
+        elif None in spec.sides:
+            sides = ("left", "right")
+        else:
+            sides = spec.sides
         self.script: Script = motion.build(
             self.figure,
             ScriptOptions(sides=sides, reps=spec.reps, hold_s=spec.hold_s, fault=spec.fault),
@@ -167,15 +185,25 @@ class Clip:
         self._light_phase = float(rng.uniform(0, 2 * math.pi))
         self._noise_seed = int(rng.integers(2**31))
 
+    def _placed(self, index: int) -> Skeleton:
+        """Frame `index`'s skeleton where the camera sees it (walked out of view if away)."""
+        smp, skeleton = self._samples[index], self._skeletons[index]
+        return _moved(skeleton, self._exit * smp.away) if smp.away > 0 else skeleton
+
     def frames(self) -> Iterator[tuple[np.ndarray, TruthFrame]]:
         """(BGR image, truth) for every frame, in order."""
         noise_rng = np.random.default_rng(self._noise_seed)
-        for index, (smp, skeleton) in enumerate(zip(self._samples, self._skeletons, strict=True)):
-            if smp.away > 0:
-                skeleton = _moved(skeleton, self._exit * smp.away)
-            image = self.renderer.draw(skeleton)
-            image = self._effects(image, index / self.spec.fps, noise_rng)
+        for index, smp in enumerate(self._samples):
+            skeleton = self._placed(index)
+            image = self._effects(self.renderer.draw(skeleton), index / self.spec.fps, noise_rng)
             yield image, self._truth(index, smp.phase, smp.side, skeleton)
+
+    def truth_frames(self) -> list[TruthFrame]:
+        """The truth of every frame, without drawing anything (fast)."""
+        return [
+            self._truth(index, smp.phase, smp.side, self._placed(index))
+            for index, smp in enumerate(self._samples)
+        ]
 
     def _effects(self, image: np.ndarray, t_s: float, rng: np.random.Generator) -> np.ndarray:
         spec = self.spec
@@ -211,7 +239,12 @@ class Clip:
         # of the body, the same whatever the camera does. Holds and verdicts follow these.
         canon_xy, canon_depth = _canonical(sk.landmarks, self.pose.view is View.FRONT)
         canon = self._landmarks(index, canon_xy, canon_depth, np.ones(len(xy), bool), _CANVAS_WH)
-        values, passes = self._judge(canon, self._roles(sk, side, near, canon, 1), None)
+        canon_near = (
+            Side.LEFT
+            if canon_depth[Landmark.LEFT_HIP] <= canon_depth[Landmark.RIGHT_HIP]
+            else Side.RIGHT
+        )
+        values, passes = self._judge(canon, self._roles(sk, side, canon_near, canon, 1), None)
         gates = [passes[r.id] for r in self.pose.rules if r.gate]
         in_position = phase is not Phase.OUT_OF_FRAME and all(g is True for g in gates)
         return TruthFrame(
@@ -314,6 +347,7 @@ class Clip:
             values["hold_s"] = round(float(values["hold_s"]), 3)
         return {
             "truth_version": TRUTH_VERSION,
+            "spec": _spec_json(spec),
             "posecoach_version": __version__,
             "pose": pose.id,
             "mode": pose.mode.value,
@@ -351,8 +385,21 @@ class Clip:
                 for r in pose.rules
             },
             "landmark_names": [lm.name.lower() for lm in Landmark],
-            "per_frame": [_frame_json(f) for f in frames],
+            "per_frame": _frames_json(frames, [r.id for r in pose.rules]),
         }
+
+
+def _spec_json(spec: ClipSpec) -> dict[str, Any]:
+    data = dataclasses.asdict(spec)
+    data["sides"], data["size_wh"] = list(spec.sides), list(spec.size_wh)
+    return data
+
+
+def spec_from_truth(truth: dict[str, Any]) -> ClipSpec:
+    """The `ClipSpec` a truth file was generated from (to generate it again)."""
+    data = dict(truth["spec"])
+    data["sides"], data["size_wh"] = tuple(data["sides"]), tuple(data["size_wh"])
+    return ClipSpec(**data)
 
 
 def _canonical(points_m: np.ndarray, face_on: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -360,7 +407,8 @@ def _canonical(points_m: np.ndarray, face_on: bool) -> tuple[np.ndarray, np.ndar
     face-on. Returns (33, 2) pixel positions and (33,) depths."""
     centre = points_m[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
     rel = points_m - centre
-    across, depth = (-rel[:, 2], -rel[:, 0]) if face_on else (rel[:, 0], rel[:, 2])
+    # Side-on the camera stands at +z (it sees the right side); face-on at +x.
+    across, depth = (-rel[:, 2], -rel[:, 0]) if face_on else (rel[:, 0], -rel[:, 2])
     xy = np.stack([across, -rel[:, 1]], axis=1) * _CANVAS_PX_PER_M + np.array(_CANVAS_WH) / 2
     return xy, depth
 
@@ -369,24 +417,24 @@ def _rounded(values: np.ndarray, digits: int) -> list[Any]:
     return np.round(np.asarray(values, dtype=float), digits).tolist()
 
 
-def _frame_json(frame: TruthFrame) -> dict[str, Any]:
+def _frames_json(frames: list[TruthFrame], rule_ids: list[str]) -> dict[str, Any]:
+    """Per-frame truth in columns: one list per field, indexed by frame number."""
+
+    def column(values: list[float | None]) -> list[float | None]:
+        return [None if v is None else round(v, 2) for v in values]
+
     return {
-        "i": frame.index,
-        "t_s": round(frame.t_s, 4),
-        "phase": frame.phase.value,
-        "side": frame.side,
-        "in_position": frame.in_position,
-        "values": _values_json(frame.values),
-        "passes": frame.passes,
-        "image_values": _values_json(frame.image_values),
-        "in_frame": frame.in_frame.astype(int).tolist(),
-        "xy_px": _rounded(frame.xy_px, 2),
-        "xyz_m": _rounded(frame.xyz_m, 4),
+        "t_s": [round(f.t_s, 4) for f in frames],
+        "phase": [f.phase.value for f in frames],
+        "side": [f.side for f in frames],
+        "in_position": [f.in_position for f in frames],
+        "values": {r: column([f.values[r] for f in frames]) for r in rule_ids},
+        "passes": {r: [f.passes[r] for f in frames] for r in rule_ids},
+        "image_values": {r: column([f.image_values[r] for f in frames]) for r in rule_ids},
+        "in_frame": ["".join("1" if v else "0" for v in f.in_frame) for f in frames],
+        "xy_px": [_rounded(f.xy_px, 1) for f in frames],
+        "xyz_m": [_rounded(f.xyz_m, 3) for f in frames],
     }
-
-
-def _values_json(values: dict[str, float | None]) -> dict[str, float | None]:
-    return {k: (None if v is None else round(v, 2)) for k, v in values.items()}
 
 
 def _moved(skeleton: Skeleton, offset: np.ndarray) -> Skeleton:
@@ -450,9 +498,11 @@ def write_clip(spec: ClipSpec, pose: PoseSpec, out: str | Path) -> dict[str, Any
     Both are written under temporary names and renamed at the end, so an interrupted run
     leaves no clip without its truth. Returns the truth.
     """
-    out = Path(out)
+    out = check_clip_path(out)
+    spec.check()
     truth_path = truth_path_for(out)
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")
+    partial_truth = truth_path.with_name(f".{truth_path.name}.partial")
     clip = Clip(spec, pose)
     sink = VideoSink(partial, spec.fps)
     frames: list[TruthFrame] = []
@@ -462,13 +512,25 @@ def write_clip(spec: ClipSpec, pose: PoseSpec, out: str | Path) -> dict[str, Any
             frames.append(frame)
         sink.close()
         truth = clip.truth(frames)
-        write_json_atomic(truth_path, truth, compact=True)
+        write_json_atomic(partial_truth, truth, compact=True)
         os.replace(partial, out)
+        os.replace(partial_truth, truth_path)
     except BaseException:
         sink.close()
         partial.unlink(missing_ok=True)
+        partial_truth.unlink(missing_ok=True)
         raise
     return truth
+
+
+def check_clip_path(out: str | Path) -> Path:
+    """`out` as a Path, if it names a video file; else a SynthError saying what to give."""
+    out = Path(out)
+    if out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise SynthError(
+            f"cannot write clip {out}: expecting a name ending in {', '.join(VIDEO_SUFFIXES)}"
+        )
+    return out
 
 
 def truth_path_for(video: str | Path) -> Path:

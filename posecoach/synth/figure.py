@@ -64,7 +64,6 @@ def _cs(angle_deg: float) -> tuple[float, float]:
 class Figure:
     """Body measurements in metres. `from_seed` varies them around adult averages."""
 
-    height_m: float = 1.72
     torso_m: float = 0.50  # hip-joint centre to shoulder-joint centre
     neck_m: float = 0.10
     head_r_m: float = 0.105
@@ -94,7 +93,6 @@ class Figure:
         legs = float(rng.uniform(0.95, 1.05))  # leg length relative to the trunk
         base = cls()
         lengths = {
-            "height_m": base.height_m * scale,
             "torso_m": base.torso_m * scale,
             "neck_m": base.neck_m * scale,
             "head_r_m": base.head_r_m * (0.5 + scale / 2),

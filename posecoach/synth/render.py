@@ -373,7 +373,7 @@ class Renderer:
                 [
                     # The buttocks lie behind the hip joints.
                     self._ring(
-                        sk.pelvis + pf.up * 0.01 - pf.fwd * 0.03,
+                        sk.pelvis - pf.up * 0.03 - pf.fwd * 0.03,
                         pf,
                         f.hip_half_m + f.thigh_r_m * 0.9,
                         f.waist_r_m,
