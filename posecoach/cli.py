@@ -368,6 +368,8 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         if pose.mode is Mode.REPS
         else f"{report['hold_s']:.1f} s held"
     )
+    if pose.per_side and report.get("sides"):
+        summary += f" ({_totals_text(report['sides'], pose)})"
     print(
         f"{pose.name}: {summary} over {report['frames']} frames "
         f"(person found in {report['detected_fraction']:.0%})"
