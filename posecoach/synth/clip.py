@@ -150,6 +150,7 @@ class Clip:
             sides = ("left", "right")
         else:
             sides = spec.sides
+        self.sides = sides
         self.script: Script = motion.build(
             self.figure,
             ScriptOptions(sides=sides, reps=spec.reps, hold_s=spec.hold_s, fault=spec.fault),
@@ -352,7 +353,7 @@ class Clip:
             "pose": pose.id,
             "mode": pose.mode.value,
             "per_side": pose.per_side,
-            "sides": [s for s in spec.sides if s is not None] if pose.per_side else [],
+            "sides": [s for s in self.sides if s is not None],
             "fault": spec.fault,
             "fault_description": STRETCH_MOTIONS[pose.id].faults.get(spec.fault or "", None),
             "view": spec.view,
