@@ -189,7 +189,7 @@ class Clip:
     def _placed(self, index: int) -> Skeleton:
         """Frame `index`'s skeleton where the camera sees it (walked out of view if away)."""
         smp, skeleton = self._samples[index], self._skeletons[index]
-        return _moved(skeleton, self._exit * smp.away) if smp.away > 0 else skeleton
+        return skeleton.moved(self._exit * smp.away) if smp.away > 0 else skeleton
 
     def frames(self) -> Iterator[tuple[np.ndarray, TruthFrame]]:
         """(BGR image, truth) for every frame, in order."""
@@ -438,16 +438,6 @@ def _frames_json(frames: list[TruthFrame], rule_ids: list[str]) -> dict[str, Any
     }
 
 
-def _moved(skeleton: Skeleton, offset: np.ndarray) -> Skeleton:
-    return dataclasses.replace(
-        skeleton,
-        landmarks=skeleton.landmarks + offset,
-        pelvis=skeleton.pelvis + offset,
-        neck=skeleton.neck + offset,
-        head=skeleton.head + offset,
-    )
-
-
 def _frame_camera(
     skeletons: list[Skeleton],
     figure: Figure,
@@ -500,11 +490,10 @@ def write_clip(spec: ClipSpec, pose: PoseSpec, out: str | Path) -> dict[str, Any
     leaves no clip without its truth. Returns the truth.
     """
     out = check_clip_path(out)
-    spec.check()
     truth_path = truth_path_for(out)
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")
     partial_truth = truth_path.with_name(f".{truth_path.name}.partial")
-    clip = Clip(spec, pose)
+    clip = Clip(spec, pose)  # checks the spec before any file is made
     sink = VideoSink(partial, spec.fps)
     frames: list[TruthFrame] = []
     try:

@@ -195,6 +195,16 @@ class Skeleton:
     pelvis_frame: Frame3
     foot_up: dict[str, np.ndarray]  # the sole's normal per side (for drawing the feet)
 
+    def moved(self, offset_m: np.ndarray) -> Skeleton:
+        """The same skeleton translated by `offset_m` (a world vector, metres)."""
+        return dataclasses.replace(
+            self,
+            landmarks=self.landmarks + offset_m,
+            pelvis=self.pelvis + offset_m,
+            neck=self.neck + offset_m,
+            head=self.head + offset_m,
+        )
+
 
 _SIDES = (("left", 1.0), ("right", -1.0))
 
@@ -333,13 +343,7 @@ def settle(figure: Figure, posture: Posture) -> Skeleton:
     """The posture's skeleton resting on the floor (its lowest part at y = 0) plus `lift_m`."""
     skeleton = pose_skeleton(figure, posture)
     shift = np.array([0.0, posture.lift_m - float(_contact_heights(figure, skeleton).min()), 0.0])
-    return dataclasses.replace(
-        skeleton,
-        landmarks=skeleton.landmarks + shift,
-        pelvis=skeleton.pelvis + shift,
-        neck=skeleton.neck + shift,
-        head=skeleton.head + shift,
-    )
+    return skeleton.moved(shift)
 
 
 def two_link(upper_m: float, lower_m: float, reach_m: float) -> tuple[float, float]:
