@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from posecoach import __version__
@@ -162,34 +163,43 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return value
+def _whole_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of `minimum` or more."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {minimum} or more, got {text!r}"
+            )
+        return value
+
+    return parse
 
 
-def _natural(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
-    return value
+def _finite(zero_allowed: bool) -> Callable[[str], float]:
+    """An argparse type: a finite number above 0 (or of 0 or more)."""
+    wanted = "a number of 0 or more" if zero_allowed else "a number above 0"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (value > 0 or (zero_allowed and value == 0))):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
-    return value
+_whole = _whole_at_least(1)
+_natural = _whole_at_least(0)
+_positive = _finite(zero_allowed=False)
+_non_negative = _finite(zero_allowed=True)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -223,16 +233,6 @@ def _writable(path: Path, what: str) -> Path:
             f"cannot write {what} {path}: cannot create its folder ({error.strerror or error})"
         ) from error
     return path
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
-    return value
 
 
 def _cmd_poses(args: argparse.Namespace) -> int:
