@@ -20,8 +20,10 @@ from posecoach.synth.clip import (
     write_clip,
 )
 from posecoach.synth.figure import Figure, LimbAngles, Posture, settle, two_link
+from posecoach.synth.floor import bridge
+from posecoach.synth.kneeling import KneelForm, half_kneel
 from posecoach.synth.motion import Phase
-from posecoach.synth.stretches import STRETCH_MOTIONS, KneelForm, bridge, half_kneel
+from posecoach.synth.stretches import STRETCH_MOTIONS
 
 KNEEL = "half_kneeling_hip_flexor"
 
