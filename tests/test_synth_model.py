@@ -3,110 +3,15 @@ against the clips' exact truth. Uses the bundled samples and clips generated her
 seeds, so nothing rests on one particular clip."""
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
+from modelruns import KNEEL, assert_holds_match, generated_run, sample_run, small
 
 from posecoach.cli import EXIT_OK, main
-from posecoach.coach import Assessment, Coach, Status
-from posecoach.estimator import create_estimator
-from posecoach.posefile import PoseSpec, load_pose
-from posecoach.samples import bundled_samples
-from posecoach.sources import open_source
-from posecoach.synth.clip import ClipSpec, write_clip
+from posecoach.coach import Status
 
 pytestmark = pytest.mark.model
-
-KNEEL = "half_kneeling_hip_flexor"
-FLAGGED = 0.5  # a rule is flagged when it fails in at least half the frames in position
-
-
-@dataclass
-class Run:
-    pose: PoseSpec
-    truth: dict
-    assessments: list[Assessment]
-
-    @property
-    def totals(self) -> dict:
-        return self.assessments[-1].totals
-
-    def flagged(self) -> set[str]:
-        """Form rules failing in most of the frames the coach judged in position."""
-        judged = [a for a in self.assessments if a.status is Status.IN_POSITION]
-        assert judged, "never in position"
-        return {
-            rule.id
-            for rule in self.pose.rules
-            if not rule.gate and np.mean([_passed(a, rule.id) is False for a in judged]) >= FLAGGED
-        }
-
-    def truly_failing(self) -> set[str]:
-        """Form rules the truth says fail in most of the frames truly in position."""
-        frames = self.truth["per_frame"]
-        where = np.array(frames["in_position"])
-        return {
-            rule.id
-            for rule in self.pose.rules
-            if not rule.gate
-            and np.mean(np.array(frames["passes"][rule.id], dtype=object)[where] == False)  # noqa: E712
-            >= FLAGGED
-        }
-
-
-def _passed(assessment: Assessment, rule_id: str) -> bool | None:
-    return next(r.passed for r in assessment.results if r.rule.id == rule_id)
-
-
-def coach_clip(video: Path) -> Run:
-    truth = json.loads(video.with_name(f"{video.stem}.truth.json").read_text())
-    pose = load_pose(truth["pose"])
-    coach = Coach(pose)
-    estimator = create_estimator(None, static_images=False)
-    assessments = []
-    try:
-        with open_source(video) as source:
-            for frame in source:
-                landmarks = estimator.estimate(frame)
-                assessments.append(coach.update(landmarks, frame.timestamp_ms, frame.index))
-    finally:
-        estimator.close()
-    assert len(assessments) == truth["frames"]
-    return Run(pose, truth, assessments)
-
-
-_RUNS: dict[str, Run] = {}
-
-
-def sample_run(name: str) -> Run:
-    if name not in _RUNS:
-        _RUNS[name] = coach_clip(bundled_samples()[name].video)
-    return _RUNS[name]
-
-
-_GENERATED: dict[ClipSpec, Run] = {}
-
-
-def generated_run(tmp_path_factory, spec: ClipSpec) -> Run:
-    if spec not in _GENERATED:
-        out = tmp_path_factory.mktemp("clips") / f"{spec.pose_id}_{spec.fault}_{spec.seed}.mp4"
-        write_clip(spec, load_pose(spec.pose_id), out)
-        _GENERATED[spec] = coach_clip(out)
-    return _GENERATED[spec]
-
-
-def assert_holds_match(run: Run, tolerance_s: float = 1.0) -> None:
-    for side, true in run.truth["totals"].items():
-        measured = run.totals[side].hold_s
-        assert abs(measured - true["hold_s"]) <= tolerance_s, (side, measured, true["hold_s"])
-
-
-def small(pose_id: str, **kwargs) -> ClipSpec:
-    sides = ("left", "right") if pose_id == KNEEL else (None,)
-    return ClipSpec(pose_id, sides=sides, size_wh=(480, 360), fps=25.0, **kwargs)
-
 
 # -- the bundled samples -----------------------------------------------------------------------
 
