@@ -43,8 +43,23 @@ PAIRED_JOINTS: dict[str, tuple[Landmark, Landmark]] = {
 
 # Which side of the body a role prefix means. "working" and "other" follow the pose file's
 # choice of working leg; "mid" is the midpoint of the pair.
-QUALIFIERS = ("left", "right", "front", "back", "near", "far", "working", "other", "mid")
-WORKING_CHOICES = ("front", "back", "near", "far", "left", "right")
+# "high" and "low" are the legs whose knee and ankle are higher and lower in the image.
+QUALIFIERS = (
+    "left",
+    "right",
+    "front",
+    "back",
+    "high",
+    "low",
+    "near",
+    "far",
+    "working",
+    "other",
+    "mid",
+)
+WORKING_CHOICES = ("front", "back", "high", "low", "near", "far", "left", "right")
+# Qualifiers decided by where the legs are; until the legs have been seen apart, they are a guess.
+_LEG_QUALIFIERS = {"front": "front", "back": "front", "high": "high", "low": "high"}
 
 ROLE_NAMES: tuple[str, ...] = (
     "nose",
@@ -114,6 +129,22 @@ def observe_front(landmarks: Landmarks, facing: int, torso: float) -> Side | Non
     if abs(left_ahead) < _MIN_FRONT_EVIDENCE:
         return None
     return Side.LEFT if left_ahead > 0 else Side.RIGHT
+
+
+def observe_high(landmarks: Landmarks, torso: float) -> Side | None:
+    """The leg whose knee and ankle are higher in the image; None when they are level."""
+    xy = landmarks.xy_px
+    if not torso > 0:
+        return None
+    left_higher = (
+        xy[Landmark.RIGHT_ANKLE, 1]
+        - xy[Landmark.LEFT_ANKLE, 1]
+        + xy[Landmark.RIGHT_KNEE, 1]
+        - xy[Landmark.LEFT_KNEE, 1]
+    ) / torso
+    if abs(left_higher) < _MIN_FRONT_EVIDENCE:
+        return None
+    return Side.LEFT if left_higher > 0 else Side.RIGHT
 
 
 def observe_near(landmarks: Landmarks) -> Side:
@@ -197,7 +228,8 @@ class BodyTracker:
         self.working = working
         self._facing: Sticky[int] = Sticky(side_switch_s)
         self._working: Sticky[Side] = Sticky(side_switch_s)
-        self._front: Side | None = None  # None until a front leg has been seen
+        # The last leg seen in front / higher (None until the legs have been seen apart).
+        self._legs: dict[str, Side | None] = {"front": None, "high": None}
 
     @property
     def working_side(self) -> Side | None:
@@ -207,18 +239,26 @@ class BodyTracker:
     def update(self, landmarks: Landmarks) -> BodyFrame:
         torso = torso_length_px(landmarks)
         facing = self._facing.update(observe_facing(landmarks, torso), landmarks.timestamp_ms) or 1
-        # Front and back follow this frame's geometry under the stable facing direction, so
-        # a frame with swapped left/right labels still measures the leg that is in front.
-        front = observe_front(landmarks, facing, torso)
-        if front is not None:
-            self._front = front
+        # Front/back and high/low follow this frame's geometry (under the stable facing
+        # direction), so a frame with swapped left/right labels still measures the leg that
+        # is in front, or raised.
+        for key, leg in (
+            ("front", observe_front(landmarks, facing, torso)),
+            ("high", observe_high(landmarks, torso)),
+        ):
+            if leg is not None:
+                self._legs[key] = leg
         near = observe_near(landmarks)
-        front_or_guess = self._front or Side.LEFT  # roles need a leg even before one is seen
+        # Roles need a leg even before one is seen apart: guess the left.
+        front = self._legs["front"] or Side.LEFT
+        high = self._legs["high"] or Side.LEFT
         sides = {
             "left": Side.LEFT,
             "right": Side.RIGHT,
-            "front": front_or_guess,
-            "back": front_or_guess.other,
+            "front": front,
+            "back": front.other,
+            "high": high,
+            "low": high.other,
             "near": near,
             "far": near.other,
         }
@@ -226,8 +266,9 @@ class BodyTracker:
         if self.working is not None:
             sides["working"] = sides[self.working]
             sides["other"] = sides[self.working].other
-            # A guessed front leg is no evidence for the working side.
-            seen = self.working not in ("front", "back") or self._front is not None
+            # A guessed leg is no evidence for the working side.
+            leg_key = _LEG_QUALIFIERS.get(self.working)
+            seen = leg_key is None or self._legs[leg_key] is not None
             working_side = self._working.update(
                 sides[self.working] if seen else None, landmarks.timestamp_ms
             )

@@ -17,7 +17,7 @@ from posecoach.body import BodyFrame, BodyTracker, Side, torso_length_px
 from posecoach.defaults import CoachSettings
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
-from posecoach.rules import Rule, RuleResult, When, joints_trusted
+from posecoach.rules import History, Rule, RuleResult, When, joints_trusted
 from posecoach.temporal import Event, EventKind, HoldTimer, Phase, RepCounter
 
 
@@ -124,6 +124,7 @@ class Coach:
         self.pose = pose
         self.settings = settings or CoachSettings()
         self._tracker = BodyTracker(pose.working, self.settings.side_switch_s)
+        self._history = History()
         self._timers: dict[str, HoldTimer] = {}
         self._counters: dict[str, RepCounter] = {}
         self._prompt: str | None = None
@@ -184,12 +185,15 @@ class Coach:
         results: list[RuleResult] = []
         if landmarks is not None and status is Status.IN_POSITION:
             body = self._tracker.update(landmarks)
+            self._history.add(landmarks, body)
             results = [self._judge(rule, landmarks, body) for rule in self.pose.rules]
             gates = [r for r in results if r.rule.gate]
             if any(r.passed is None for r in gates):
                 status = Status.JOINTS_HIDDEN
             elif not all(r.passed for r in gates):
                 status = Status.NOT_IN_POSITION
+        if landmarks is None:
+            self._history.clear()  # motion is never measured across a gap
         in_position = status is Status.IN_POSITION
 
         # With nobody (or no clear body) in this frame, totals stay with the last known side.
@@ -249,7 +253,7 @@ class Coach:
         # hidden and the model places it beside the near one); a sided role needs its joint.
         if not all(self._any_trusted(landmarks, body.landmarks_for(role)) for role in rule.roles()):
             return RuleResult(rule, None, None)
-        value = rule.measure(landmarks, body)
+        value = rule.measure(landmarks, body, self._history)
         if math.isnan(value):
             return RuleResult(rule, None, None)
         return RuleResult(rule, value, rule.passes(value))

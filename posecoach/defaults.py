@@ -84,6 +84,7 @@ POSE_KEYS: dict[str, Range] = {
     "max_deg": Range(360.0, 0.0, 360.0, "deg", "highest passing angle"),
     "min_torso": Range(-10.0, -10.0, 10.0, "torso lengths", "smallest passing offset"),
     "max_torso": Range(10.0, -10.0, 10.0, "torso lengths", "largest passing offset"),
+    "window_s": Range(2.0, 0.2, 30.0, "s", "how far back a motion rule looks"),
     "start": Range(0.0, -360.0, 360.0, "signal units", "signal value at the start of a rep"),
     "peak": Range(0.0, -360.0, 360.0, "signal units", "signal value a rep must reach"),
 }

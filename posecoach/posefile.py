@@ -7,16 +7,17 @@ expected, so a user fixes a file in one pass. See the README for the format.
 from __future__ import annotations
 
 import enum
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from posecoach.body import ROLE_NAMES, WORKING_CHOICES, parse_role
 from posecoach.defaults import POSE_KEYS
-from posecoach.errors import PoseFileError, UnknownPoseError
-from posecoach.rules import RELATIONS, RULE_KINDS, Rule, When
+from posecoach.errors import PosecoachError, PoseFileError, UnknownPoseError
+from posecoach.rules import RULE_KINDS, Param, ParamType, Rule, When
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -193,6 +194,23 @@ class _Checker:
         return True
 
 
+def _read_param(check: _Checker, raw: dict[str, Any], key: str, param: Param, where: str) -> Any:
+    """One parameter of a rule, checked by its type; None when it is not valid."""
+    value = raw[key]
+    if param.type is ParamType.ROLES:
+        if param.count == 0:
+            if not isinstance(value, list) or not value:
+                check.add(f"{where}{key}", f"expected a list of one or more roles, got {value!r}")
+                return None
+            return check.roles(value, len(value), f"{where}{key}")
+        return check.roles(value, param.count, f"{where}{key}")
+    if param.type is ParamType.ROLE:
+        return value if check.role(value, f"{where}{key}") else None
+    if param.type is ParamType.CHOICE:
+        return check.choice(raw, key, where, param.choices)
+    return check.number(raw, key, where)
+
+
 def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule | None:
     where = f"rules[{index}]"
     if not isinstance(raw, dict):
@@ -226,21 +244,14 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
         f"{where}.",
     )
     params: dict[str, Any] = {}
-    for key in kind.required:
-        value = raw.get(key)
-        if value is None:
-            check.add(f"{where}.{key}", f"missing ({kind.required[key]})")
-        elif key == "joints":
-            params[key] = check.roles(value, 3, f"{where}.{key}")
-        elif key == "segment":
-            params[key] = check.roles(value, 2, f"{where}.{key}")
-        elif key == "relation":
-            params[key] = check.choice(raw, key, f"{where}.", RELATIONS)
+    for key, param in kind.required.items():
+        if key not in raw:
+            check.add(f"{where}.{key}", f"missing ({param.doc})")
         else:
-            params[key] = value if check.role(value, f"{where}.{key}") else None
-    for key, choices in kind.optional.items():
+            params[key] = _read_param(check, raw, key, param, f"{where}.")
+    for key, param in kind.optional.items():
         if key in raw:
-            params[key] = check.choice(raw, key, f"{where}.", choices)
+            params[key] = _read_param(check, raw, key, param, f"{where}.")
     low = check.number(raw, min_key, f"{where}.", required=False)
     high = check.number(raw, max_key, f"{where}.", required=False)
     if min_key not in raw and max_key not in raw:
@@ -350,6 +361,9 @@ def load_pose_file(path: str | Path) -> PoseSpec:
     return parse_pose(data, path)
 
 
+USER_POSES_ENV = "POSECOACH_POSES"
+
+
 def builtin_pose_dir() -> Path:
     """The folder of the pose files that ship with posecoach."""
     installed = Path(__file__).resolve().parent / "poses"
@@ -358,16 +372,64 @@ def builtin_pose_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "poses"
 
 
+def user_pose_dir_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the per-user pose folder is, whether or not it exists.
+
+    `$POSECOACH_POSES` if set, else `$XDG_CONFIG_HOME/posecoach/poses`, else
+    `~/.config/posecoach/poses`. `environ` defaults to the process environment.
+    """
+    env = os.environ if environ is None else environ
+    chosen = env.get(USER_POSES_ENV, "")
+    if chosen:
+        return Path(chosen).expanduser()
+    config = env.get("XDG_CONFIG_HOME", "")
+    # The XDG spec ignores a relative XDG_CONFIG_HOME.
+    base = Path(config) if config and Path(config).is_absolute() else Path.home() / ".config"
+    return base / "posecoach" / "poses"
+
+
+def user_pose_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The per-user pose folder, or None when there is none.
+
+    Raises PosecoachError when `$POSECOACH_POSES` is set but names no folder: a setting the
+    user made on purpose should not be ignored silently.
+    """
+    env = os.environ if environ is None else environ
+    path = user_pose_dir_path(env)
+    if path.is_dir():
+        return path
+    if env.get(USER_POSES_ENV):
+        raise PosecoachError(
+            f"{USER_POSES_ENV} is set to {env[USER_POSES_ENV]!r}, which is not a folder: "
+            f"create it, or unset {USER_POSES_ENV}"
+        )
+    return None
+
+
 def pose_paths(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
     """Pose id -> file, from the built-in folder then `extra_dirs` (later ones win).
 
-    The id is the file's stem; the loader checks it matches the `id` inside.
+    The id is the file's stem; the loader checks it matches the `id` inside. The per-user
+    folder is not read here: callers that want it pass `user_pose_dir()` in `extra_dirs`.
     """
     found: dict[str, Path] = {}
     for folder in (builtin_pose_dir(), *extra_dirs):
         for path in sorted(Path(folder).glob("*.toml")):
             found[path.stem] = path
     return found
+
+
+def file_name_problem(spec: PoseSpec) -> str | None:
+    """The problem ("id: ...") when a pose's id differs from its file name, else None.
+
+    A pose folder finds a stretch by its file name, so the two must agree.
+    """
+    if spec.id == spec.path.stem:
+        return None
+    return (
+        f"id: {spec.id!r} must match the file name {spec.path.stem!r}: "
+        f"rename the file to {spec.id}.toml or change the id"
+    )
 
 
 def load_pose(pose_id: str, extra_dirs: Iterable[Path] = ()) -> PoseSpec:
@@ -379,8 +441,6 @@ def load_pose(pose_id: str, extra_dirs: Iterable[Path] = ()) -> PoseSpec:
             "(run 'posecoach poses' for the list)"
         )
     spec = load_pose_file(paths[pose_id])
-    if spec.id != pose_id:
-        raise PoseFileError(
-            str(spec.path), [f"id: {spec.id!r} must match the file name {pose_id!r}"]
-        )
+    if (problem := file_name_problem(spec)) is not None:
+        raise PoseFileError(str(spec.path), [problem])
     return spec

@@ -1,14 +1,17 @@
 """Rule kinds: what a pose file's rules can measure, and how each is judged.
 
-A rule measures one signal (an angle, an inclination, an offset) from the body roles it
-names, then passes when the value lies within [min, max]. Kinds live in `RULE_KINDS`, a
-registry the pose-file loader validates against; a new kind is a new entry here.
+A rule measures one signal (an angle, an inclination, an offset, a distance, how much the
+body moves) from the body roles it names, then passes when the value lies within [min, max].
+Kinds live in `RULE_KINDS`, a registry the pose-file loader validates against; a new kind is a
+new entry here. Each kind's parameters are typed in `PARAMS`, so the loader checks them the
+same way for every kind.
 """
 
 from __future__ import annotations
 
 import enum
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,9 +64,12 @@ class Rule:
         """The body roles this rule reads."""
         return self.spec.roles(self.params)
 
-    def measure(self, landmarks: Landmarks, body: BodyFrame) -> float:
-        """The rule's signal in this frame (NaN when the geometry is degenerate)."""
-        return self.spec.measure(self.params, landmarks, body)
+    def measure(
+        self, landmarks: Landmarks, body: BodyFrame, history: History | None = None
+    ) -> float:
+        """The rule's signal in this frame (NaN when the geometry is degenerate, or when a
+        rule that looks back in time has too little `history`)."""
+        return self.spec.measure(self.params, landmarks, body, history)
 
     def passes(self, value: float) -> bool:
         if math.isnan(value):
@@ -73,6 +79,52 @@ class Rule:
         return not (self.max_value is not None and value > self.max_value)
 
 
+class History:
+    """The recent frames a person was tracked in, for rules that look back in time.
+
+    The caller adds every tracked frame (before judging it) and clears the history when the
+    person is lost, so a window never bridges a gap.
+    """
+
+    def __init__(self, keep_s: float = 30.0) -> None:
+        self.keep_ms = keep_s * 1000
+        self._frames: deque[tuple[Landmarks, BodyFrame]] = deque()
+
+    def add(self, landmarks: Landmarks, body: BodyFrame) -> None:
+        self._frames.append((landmarks, body))
+        while self._frames and landmarks.timestamp_ms - self._frames[0][0].timestamp_ms > (
+            self.keep_ms
+        ):
+            self._frames.popleft()
+
+    def clear(self) -> None:
+        self._frames.clear()
+
+    def since(self, timestamp_ms: float) -> list[tuple[Landmarks, BodyFrame]]:
+        """The frames at or after `timestamp_ms`, oldest first."""
+        return [f for f in self._frames if f[0].timestamp_ms >= timestamp_ms]
+
+
+class ParamType(enum.Enum):
+    """What a rule parameter holds, for the loader."""
+
+    ROLE = "role"
+    ROLES = "roles"  # a list of roles; `count` says how many (0: one or more)
+    CHOICE = "choice"
+    NUMBER = "number"  # range in defaults.POSE_KEYS
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a rule kind."""
+
+    type: ParamType
+    doc: str
+    count: int = 0  # ROLES: how many (0 means one or more)
+    choices: tuple[str, ...] = ()  # CHOICE: the allowed values
+    default: Any = None  # for optional parameters
+
+
 @dataclass(frozen=True)
 class RuleKind:
     """A kind of rule: its keys, the unit of its thresholds, and how it measures."""
@@ -80,14 +132,16 @@ class RuleKind:
     name: str
     description: str
     unit_key: str  # suffix of its threshold keys: "deg" -> min_deg / max_deg
-    required: dict[str, str]  # key -> what it holds (for messages)
-    optional: dict[str, tuple[str, ...]]  # key -> allowed values
+    required: dict[str, Param]
+    optional: dict[str, Param]
     roles: Callable[[dict[str, Any]], tuple[str, ...]]
-    measure: Callable[[dict[str, Any], Landmarks, BodyFrame], float]
+    measure: Callable[[dict[str, Any], Landmarks, BodyFrame, History | None], float]
     vertex: Callable[[dict[str, Any]], str | None]  # where to draw the value
 
 
-def _angle(params: dict[str, Any], landmarks: Landmarks, body: BodyFrame) -> float:
+def _angle(
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+) -> float:
     a, b, c = (body.point_px(landmarks, role) for role in params["joints"])
     toward = params.get("open_toward")
     if toward is None:
@@ -95,7 +149,9 @@ def _angle(params: dict[str, Any], landmarks: Landmarks, body: BodyFrame) -> flo
     return angle_toward_deg(a, b, c, direction_vector(Direction(toward), body.facing))
 
 
-def _inclination(params: dict[str, Any], landmarks: Landmarks, body: BodyFrame) -> float:
+def _inclination(
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+) -> float:
     start, end = (body.point_px(landmarks, role) for role in params["segment"])
     return inclination_deg(start, end, params.get("reference", "vertical"))
 
@@ -108,20 +164,69 @@ _RELATION_DIRECTIONS = {
 }
 
 
-def _relation(params: dict[str, Any], landmarks: Landmarks, body: BodyFrame) -> float:
+def _relation(
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+) -> float:
     subject = body.point_px(landmarks, params["subject"])
     reference = body.point_px(landmarks, params["reference"])
     direction = direction_vector(_RELATION_DIRECTIONS[params["relation"]], body.facing)
     return offset_along(subject, reference, direction, body.torso_px)
 
 
+def _distance(
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+) -> float:
+    a, b = (body.point_px(landmarks, role) for role in params["between"])
+    axis = params.get("axis", "any")
+    delta = np.abs(a - b)
+    length = {"horizontal": delta[0], "vertical": delta[1]}.get(axis, float(np.hypot(*delta)))
+    if not body.torso_px > 0:
+        return math.nan
+    return float(length) / body.torso_px
+
+
+def _motion(
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: History | None
+) -> float:
+    """How far the roles wander over the last `window_s`: for each role, the 90th percentile
+    of its distance from its median position, in torso lengths; the largest role counts.
+
+    A spread rather than a speed, so the model's frame-to-frame jitter does not add up.
+    """
+    window_ms = float(params.get("window_s", MOTION_WINDOW_S)) * 1000
+    frames = history.since(landmarks.timestamp_ms - window_ms) if history is not None else []
+    if len(frames) < 3 or frames[-1][0].timestamp_ms - frames[0][0].timestamp_ms < window_ms / 2:
+        return math.nan
+    torso = float(np.median([b.torso_px for _, b in frames]))
+    if not torso > 0:
+        return math.nan
+    spreads = []
+    for role in params["roles"]:
+        points = np.array([b.point_px(lm, role) for lm, b in frames])
+        offsets = np.hypot(*(points - np.median(points, axis=0)).T)
+        spreads.append(float(np.percentile(offsets, 90)))
+    return max(spreads) / torso
+
+
+MOTION_WINDOW_S = 2.0
+
+_TWO_ROLES = "two roles"
+
 RULE_KINDS: dict[str, RuleKind] = {
     "angle": RuleKind(
         name="angle",
         description="joint angle a-b-c at b, in the image plane",
         unit_key="deg",
-        required={"joints": "three roles [a, b, c], the angle is at b"},
-        optional={"open_toward": tuple(d.value for d in Direction)},
+        required={
+            "joints": Param(ParamType.ROLES, "three roles [a, b, c], the angle is at b", count=3)
+        },
+        optional={
+            "open_toward": Param(
+                ParamType.CHOICE,
+                "measure on the side facing this way, 0-360 deg (past 180: bent backwards)",
+                choices=tuple(d.value for d in Direction),
+            )
+        },
         roles=lambda p: tuple(p["joints"]),
         measure=_angle,
         vertex=lambda p: p["joints"][1],
@@ -130,8 +235,15 @@ RULE_KINDS: dict[str, RuleKind] = {
         name="inclination",
         description="angle of the segment [start, end] from the vertical or horizontal",
         unit_key="deg",
-        required={"segment": "two roles [start, end]"},
-        optional={"reference": ("vertical", "horizontal")},
+        required={"segment": Param(ParamType.ROLES, "two roles [start, end]", count=2)},
+        optional={
+            "reference": Param(
+                ParamType.CHOICE,
+                "the image axis it is measured from",
+                choices=("vertical", "horizontal"),
+                default="vertical",
+            )
+        },
         roles=lambda p: tuple(p["segment"]),
         measure=_inclination,
         vertex=lambda p: p["segment"][0],
@@ -142,18 +254,52 @@ RULE_KINDS: dict[str, RuleKind] = {
         "in torso lengths",
         unit_key="torso",
         required={
-            "subject": "a role",
-            "relation": "ahead_of, behind, above or below",
-            "reference": "a role",
+            "subject": Param(ParamType.ROLE, "a role"),
+            "relation": Param(
+                ParamType.CHOICE,
+                "ahead_of, behind, above or below",
+                choices=("ahead_of", "behind", "above", "below"),
+            ),
+            "reference": Param(ParamType.ROLE, "a role"),
         },
         optional={},
         roles=lambda p: (p["subject"], p["reference"]),
         measure=_relation,
         vertex=lambda p: p["subject"],
     ),
+    "distance": RuleKind(
+        name="distance",
+        description="distance between two roles in the image, in torso lengths",
+        unit_key="torso",
+        required={"between": Param(ParamType.ROLES, _TWO_ROLES, count=2)},
+        optional={
+            "axis": Param(
+                ParamType.CHOICE,
+                "horizontal or vertical: only that part of the distance; any: straight line",
+                choices=("any", "horizontal", "vertical"),
+                default="any",
+            )
+        },
+        roles=lambda p: tuple(p["between"]),
+        measure=_distance,
+        vertex=lambda p: p["between"][0],
+    ),
+    "motion": RuleKind(
+        name="motion",
+        description="how far the roles wander over the last window_s seconds, in torso "
+        "lengths (0 is perfectly still)",
+        unit_key="torso",
+        required={"roles": Param(ParamType.ROLES, "one or more roles")},
+        optional={
+            "window_s": Param(
+                ParamType.NUMBER, "seconds to look back over", default=MOTION_WINDOW_S
+            )
+        },
+        roles=lambda p: tuple(p["roles"]),
+        measure=_motion,
+        vertex=lambda p: p["roles"][0],
+    ),
 }
-
-RELATIONS = tuple(_RELATION_DIRECTIONS)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from posecoach.errors import PosecoachError
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
 from posecoach.report import write_json_atomic
+from posecoach.rules import History
 from posecoach.sinks import VIDEO_SUFFIXES, VideoSink
 from posecoach.synth.camera import Camera
 from posecoach.synth.figure import Figure, Skeleton, landmark, settle
@@ -194,15 +195,17 @@ class Clip:
     def frames(self) -> Iterator[tuple[np.ndarray, TruthFrame]]:
         """(BGR image, truth) for every frame, in order."""
         noise_rng = np.random.default_rng(self._noise_seed)
+        histories = (History(), History())
         for index, smp in enumerate(self._samples):
             skeleton = self._placed(index)
             image = self._effects(self.renderer.draw(skeleton), index / self.spec.fps, noise_rng)
-            yield image, self._truth(index, smp.phase, smp.side, skeleton)
+            yield image, self._truth(index, smp.phase, smp.side, skeleton, histories)
 
     def truth_frames(self) -> list[TruthFrame]:
         """The truth of every frame, without drawing anything (fast)."""
+        histories = (History(), History())
         return [
-            self._truth(index, smp.phase, smp.side, self._placed(index))
+            self._truth(index, smp.phase, smp.side, self._placed(index), histories)
             for index, smp in enumerate(self._samples)
         ]
 
@@ -219,7 +222,16 @@ class Clip:
             image = np.clip(out, 0, 255).astype(np.uint8)
         return image
 
-    def _truth(self, index: int, phase: Phase, side: str | None, sk: Skeleton) -> TruthFrame:
+    def _truth(
+        self,
+        index: int,
+        phase: Phase,
+        side: str | None,
+        sk: Skeleton,
+        histories: tuple[History, History],
+    ) -> TruthFrame:
+        """One frame's truth; `histories` hold the earlier frames as this camera and as the
+        stretch's own view see them (for rules that look back in time)."""
         cam, (width, height) = self.camera, self.spec.size_wh
         xy, depth = cam.project(sk.landmarks)
         in_frame = (
@@ -235,7 +247,9 @@ class Clip:
         # The performer always faces world +x (lying down, the feet point that way).
         ahead, _ = cam.project(np.array([sk.pelvis, sk.pelvis + _FORWARD]))
         facing = 1 if ahead[1, 0] >= ahead[0, 0] else -1
-        image_values, _ = self._judge(seen, self._roles(sk, side, near, seen, facing), in_frame)
+        image_values, _ = self._judge(
+            seen, self._roles(sk, side, near, seen, facing), in_frame, histories[0]
+        )
         # As the stretch's own view sees them: an orthographic side-on (or face-on) picture
         # of the body, the same whatever the camera does. Holds and verdicts follow these.
         canon_xy, canon_depth = _canonical(sk.landmarks, self.pose.view is View.FRONT)
@@ -245,7 +259,9 @@ class Clip:
             if canon_depth[Landmark.LEFT_HIP] <= canon_depth[Landmark.RIGHT_HIP]
             else Side.RIGHT
         )
-        values, passes = self._judge(canon, self._roles(sk, side, canon_near, canon, 1), None)
+        values, passes = self._judge(
+            canon, self._roles(sk, side, canon_near, canon, 1), None, histories[1]
+        )
         gates = [passes[r.id] for r in self.pose.rules if r.gate]
         in_position = phase is not Phase.OUT_OF_FRAME and all(g is True for g in gates)
         return TruthFrame(
@@ -263,14 +279,19 @@ class Clip:
         )
 
     def _judge(
-        self, landmarks: Landmarks, body: BodyFrame, in_frame: np.ndarray | None
+        self,
+        landmarks: Landmarks,
+        body: BodyFrame,
+        in_frame: np.ndarray | None,
+        history: History,
     ) -> tuple[dict[str, float | None], dict[str, bool | None]]:
+        history.add(landmarks, body)
         values: dict[str, float | None] = {}
         passes: dict[str, bool | None] = {}
         for rule in self.pose.rules:
             ids = [int(i) for role in rule.roles() for i in body.landmarks_for(role)]
             visible = in_frame is None or bool(in_frame[ids].all())
-            value = rule.measure(landmarks, body) if visible else math.nan
+            value = rule.measure(landmarks, body, history) if visible else math.nan
             values[rule.id] = None if math.isnan(value) else value
             passes[rule.id] = None if math.isnan(value) else rule.passes(value)
         return values, passes
@@ -301,20 +322,28 @@ class Clip:
     ) -> BodyFrame:
         """The true role of every limb: which leg is in front, which side is nearer the camera."""
         lm = sk.landmarks
-        lead = sum(
-            lm[landmark("left", j), 0] - lm[landmark("right", j), 0] for j in ("knee", "ankle")
-        )
-        if abs(lead) > _LEVEL_M:
-            front = Side.LEFT if lead > 0 else Side.RIGHT
-        elif side is not None and self.pose.working == "back":
-            front = Side(side).other
-        else:
-            front = Side.LEFT if side is None else Side(side)
+        working = Side(side) if side is not None else None
+        legs = {}
+        # Which leg is further ahead (world x) and which is higher (world y); when level, the
+        # working side decides, as the stretch names it.
+        for key, axis, opposite in (("front", 0, "back"), ("high", 1, "low")):
+            lead = sum(
+                lm[landmark("left", j), axis] - lm[landmark("right", j), axis]
+                for j in ("knee", "ankle")
+            )
+            if abs(lead) > _LEVEL_M:
+                legs[key] = Side.LEFT if lead > 0 else Side.RIGHT
+            elif working is not None and self.pose.working == opposite:
+                legs[key] = working.other
+            else:
+                legs[key] = working or Side.LEFT
         sides = {
             "left": Side.LEFT,
             "right": Side.RIGHT,
-            "front": front,
-            "back": front.other,
+            "front": legs["front"],
+            "back": legs["front"].other,
+            "high": legs["high"],
+            "low": legs["high"].other,
             "near": near,
             "far": near.other,
         }
@@ -324,7 +353,7 @@ class Clip:
             facing=facing,
             sides=sides,
             torso_px=torso_length_px(seen),
-            working_side=Side(side) if side is not None else None,
+            working_side=working,
         )
 
     def truth(self, frames: list[TruthFrame]) -> dict[str, Any]:

@@ -1,0 +1,125 @@
+"""Rule kinds that compare two points and look back in time, and the legs' high/low roles."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posecoach.body import BodyTracker, Side
+from posecoach.errors import PoseFileError
+from posecoach.posefile import parse_pose, tomllib
+from posecoach.rules import History, Rule, When
+
+from builders import L, landmarks_from_points
+
+
+def rule(kind: str, **params) -> Rule:
+    return Rule("r", kind, "cue", 1, False, When.ALWAYS, None, None, params)
+
+
+def lying(timestamp_ms: float = 0.0, knee_lift_px: float = 0.0, shift_px: float = 0.0):
+    """A person lying on the back seen side-on, head to the left; the left knee lifted."""
+    points = {
+        L.LEFT_SHOULDER: np.array([300.0, 500.0]),
+        L.RIGHT_SHOULDER: np.array([300.0, 500.0]),
+        L.LEFT_HIP: np.array([470.0, 500.0]),
+        L.RIGHT_HIP: np.array([470.0, 500.0]),
+        L.LEFT_KNEE: np.array([600.0, 500.0 - knee_lift_px]),
+        L.RIGHT_KNEE: np.array([620.0, 500.0]),
+        L.LEFT_ANKLE: np.array([700.0, 500.0 - knee_lift_px / 2]),
+        L.RIGHT_ANKLE: np.array([760.0, 500.0]),
+        L.NOSE: np.array([240.0, 480.0]),
+    }
+    moved = {k: v + np.array([shift_px, 0.0]) for k, v in points.items()}
+    return landmarks_from_points(moved, near_left=False, timestamp_ms=timestamp_ms)
+
+
+def test_distance_is_in_torso_lengths_along_the_chosen_axis():
+    landmarks = lying()
+    body = BodyTracker(None, 1.0).update(landmarks)
+    feet = ["left_ankle", "right_ankle"]  # 60 px apart; the torso is 170 px
+    assert rule("distance", between=feet).measure(landmarks, body) == pytest.approx(60 / 170)
+    assert rule("distance", between=feet, axis="vertical").measure(landmarks, body) == 0
+
+
+def test_motion_is_the_spread_over_the_window_and_needs_enough_history():
+    tracker, history = BodyTracker(None, 1.0), History()
+    still = rule("motion", roles=["mid_hip", "left_knee"], window_s=1.0)
+    value = math.nan
+    for index in range(30):  # 1.5 s at 20 fps, lying still
+        landmarks = lying(timestamp_ms=index * 50.0)
+        body = tracker.update(landmarks)
+        history.add(landmarks, body)
+        value = still.measure(landmarks, body, history)
+        if index == 5:
+            assert math.isnan(value)  # 0.25 s of history is too little to judge 1 s
+    assert value == pytest.approx(0.0)
+    for index in range(30, 50):  # then the knee swings up and down by 85 px
+        lift = 85.0 * (index % 2)
+        landmarks = lying(timestamp_ms=index * 50.0, knee_lift_px=lift)
+        body = tracker.update(landmarks)
+        history.add(landmarks, body)
+        value = still.measure(landmarks, body, history)
+    # Half the swing from the middle, up to the whole swing from one end (torso 170 px).
+    assert 85 / 2 / 170 <= value <= 85 / 170 + 1e-9
+    history.clear()
+    assert math.isnan(still.measure(landmarks, body, history))
+
+
+def test_high_leg_follows_the_geometry_not_the_labels():
+    tracker = BodyTracker("high", side_switch_s=1.0)
+    body = tracker.update(lying(knee_lift_px=120.0))
+    assert body.sides["high"] is Side.LEFT and body.sides["low"] is Side.RIGHT
+    assert body.sides["working"] is Side.LEFT and body.working_side is Side.LEFT
+
+
+def test_working_side_is_not_decided_before_the_legs_are_seen_apart():
+    tracker = BodyTracker("high", side_switch_s=1.0)
+    assert tracker.update(lying(knee_lift_px=0.0)).working_side is None
+
+
+POSE = """
+id = "rest"
+name = "Rest"
+description = "Lie still."
+view = "side"
+mode = "hold"
+[target]
+hold_s = 60
+[[rules]]
+id = "still"
+kind = "motion"
+roles = {roles}
+window_s = {window}
+max_torso = 0.1
+priority = 1
+cue = "Rest still"
+[[rules]]
+id = "feet"
+kind = "distance"
+between = ["left_ankle", "right_ankle"]
+axis = "{axis}"
+max_torso = 0.5
+priority = 2
+cue = "Feet together"
+"""
+
+
+def test_pose_file_with_the_new_kinds_loads():
+    spec = parse_pose_text(roles='["mid_hip"]', window="3", axis="horizontal")
+    assert spec.rule("still").params == {"roles": ["mid_hip"], "window_s": 3.0}
+    assert spec.rule("feet").params["axis"] == "horizontal"
+
+
+def test_pose_file_problems_with_the_new_kinds_are_all_named():
+    with pytest.raises(PoseFileError) as error:
+        parse_pose_text(roles="[]", window="0", axis="sideways")
+    text = str(error.value)
+    assert "rules[0] (still).roles: expected a list of one or more roles" in text
+    assert "rules[0] (still).window_s: expected 0.2 to 30 s, got 0" in text
+    assert "rules[1] (feet).axis: 'sideways' is not valid" in text
+
+
+def parse_pose_text(**fields):
+    return parse_pose(tomllib.loads(POSE.format(**fields)), Path("rest.toml"))
