@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posecoach.body import BodyFrame, BodyTracker, Side, torso_length_px
+from posecoach.body import (
+    PAIRED_JOINTS,
+    BodyFrame,
+    BodyTracker,
+    Side,
+    parse_role,
+    torso_length_px,
+)
 from posecoach.defaults import CoachSettings
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
@@ -26,6 +33,8 @@ class Status(enum.Enum):
 
     NO_PERSON = "no_person"
     TOO_FAR = "too_far"
+    TOO_CLOSE = "too_close"
+    CUT_OFF = "cut_off"
     WRONG_VIEW = "wrong_view"
     JOINTS_HIDDEN = "joints_hidden"
     NOT_IN_POSITION = "not_in_position"
@@ -35,6 +44,7 @@ class Status(enum.Enum):
 _STATUS_PROMPTS = {
     Status.NO_PERSON: "Step into view",
     Status.TOO_FAR: "Come closer to the camera",
+    Status.TOO_CLOSE: "Step back from the camera: your whole body must fit in the picture",
     Status.JOINTS_HIDDEN: "Keep your whole body in view",
 }
 _SWITCH_SIDES_PROMPT = "Well done: now switch sides"
@@ -52,11 +62,27 @@ _TORSO_PAIRS = (
 )
 
 
+# Fixes for a body cut off at one edge of the picture.
+_EDGE_FIXES = {
+    "top": "Step back or tilt the camera up",
+    "bottom": "Step back or tilt the camera down",
+    "left": "Move toward the middle of the picture",
+    "right": "Move toward the middle of the picture",
+}
+_PART_NAMES = {Landmark.NOSE: "head"} | {
+    landmark: {"ear": "head", "foot": "feet"}.get(joint, joint + "s")
+    for joint, pair in PAIRED_JOINTS.items()
+    for landmark in pair
+}
+
+
 def body_turn_deg(landmarks: Landmarks) -> float:
     """How far the body is turned from face-on: 0 facing the camera, 90 side-on.
 
-    Read from the depth difference between left and right shoulders and hips, in metric
-    world coordinates when the model gives them, else in image units.
+    Read from the depth difference between the left and right hips, and between the left and
+    right shoulders, in metric world coordinates when the model gives them, else in image
+    units. The larger of the two turns counts: in a twist (the chest turned open over a
+    side-on lunge) the hips still show the stance.
     """
     if landmarks.world_xyz_m is not None:
         pts = landmarks.world_xyz_m
@@ -82,7 +108,22 @@ def body_turn_deg(landmarks: Landmarks) -> float:
                 z[Landmark.LEFT_HIP] - z[Landmark.RIGHT_HIP],
             ]
         )
-    return math.degrees(math.atan2(float(np.abs(dz).sum()), float(np.abs(dx).sum())))
+    return max(math.degrees(math.atan2(abs(z), abs(x))) for x, z in zip(dx, dz, strict=True))
+
+
+def _listed(parts: list[str]) -> str:
+    """'head is', 'knees and ankles are', 'wrists, knees and ankles are'."""
+    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return text + (" is" if parts == ["head"] else " are")
+
+
+def _both_sides(role: str) -> tuple[Landmark, ...]:
+    """The landmarks a role can mean, on either side of the body."""
+    parsed = parse_role(role)
+    assert parsed is not None, role
+    if parsed[1] == "nose":
+        return (Landmark.NOSE,)
+    return PAIRED_JOINTS[parsed[1]]
 
 
 @dataclass
@@ -125,6 +166,16 @@ class Coach:
         self.settings = settings or CoachSettings()
         self._tracker = BodyTracker(pose.working, self.settings.side_switch_s)
         self._history = History()
+        # Every landmark the rules may read (both sides: which side a role means can change).
+        self._needed = sorted(
+            {
+                landmark
+                for rule in pose.rules
+                for role in rule.roles()
+                for landmark in _both_sides(role)
+            }
+            | {landmark for pair in _TORSO_PAIRS for landmark in pair}
+        )
         self._timers: dict[str, HoldTimer] = {}
         self._counters: dict[str, RepCounter] = {}
         self._prompt: str | None = None
@@ -160,27 +211,53 @@ class Coach:
         self._prompt, self._prompt_since_ms = wanted, timestamp_ms
         return wanted is not None
 
-    def _setup_status(self, landmarks: Landmarks | None) -> tuple[Status, float | None]:
+    def _setup_status(self, landmarks: Landmarks | None) -> tuple[Status, float | None, str | None]:
+        """Can the form be judged from this camera? The status, body turn and a prompt that
+        says how to fix the set-up (None: the status's usual prompt)."""
         if landmarks is None:
-            return Status.NO_PERSON, None
+            return Status.NO_PERSON, None, None
         turn = body_turn_deg(landmarks)
         height = landmarks.resolution_wh[1]
         if torso_length_px(landmarks) < self.settings.min_body_frac * height:
-            return Status.TOO_FAR, turn
+            return Status.TOO_FAR, turn, None
+        needed = landmarks.xy_norm[self._needed]
+        if np.any(needed.max(axis=0) - needed.min(axis=0) > 1.0):  # larger than the picture
+            return Status.TOO_CLOSE, turn, None
+        edges = self._cut_edges(landmarks)
+        if edges:
+            edge, joints = next(iter(edges.items()))
+            return Status.CUT_OFF, turn, f"{_EDGE_FIXES[edge]}: your {joints} out of view"
         view = self.pose.view
         if (view is View.SIDE and turn < self.settings.side_view_min_deg) or (
             view is View.FRONT and turn > self.settings.front_view_max_deg
         ):
-            return Status.WRONG_VIEW, turn
+            return Status.WRONG_VIEW, turn, None
         if not all(self._any_trusted(landmarks, pair) for pair in _TORSO_PAIRS):
-            return Status.JOINTS_HIDDEN, turn
-        return Status.IN_POSITION, turn
+            return Status.JOINTS_HIDDEN, turn, None
+        return Status.IN_POSITION, turn, None
+
+    def _cut_edges(self, landmarks: Landmarks) -> dict[str, str]:
+        """Frame edges that cut off landmarks the rules read: edge -> the body parts (text)."""
+        margin = self.settings.edge_margin
+        xy = landmarks.xy_norm[self._needed]
+        edges: dict[str, list[str]] = {}
+        for edge, outside in (
+            ("bottom", xy[:, 1] > 1 + margin),
+            ("top", xy[:, 1] < -margin),
+            ("left", xy[:, 0] < -margin),
+            ("right", xy[:, 0] > 1 + margin),
+        ):
+            for landmark in np.array(self._needed)[outside]:
+                part = _PART_NAMES[Landmark(int(landmark))]
+                if part not in edges.setdefault(edge, []):
+                    edges[edge].append(part)
+        return {edge: _listed(parts) for edge, parts in edges.items() if parts}
 
     def update(
         self, landmarks: Landmarks | None, timestamp_ms: float, frame_index: int
     ) -> Assessment:
         """Assess one frame; `landmarks` is None when nobody was found."""
-        status, turn = self._setup_status(landmarks)
+        status, turn, setup_prompt = self._setup_status(landmarks)
         body = None
         results: list[RuleResult] = []
         if landmarks is not None and status is Status.IN_POSITION:
@@ -222,7 +299,7 @@ class Coach:
             self._target_reached.add(key)
             events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
 
-        prompt = self._choose_prompt(status, results, key)
+        prompt = setup_prompt or self._choose_prompt(status, results, key)
         is_new = self._set_prompt(prompt, timestamp_ms)
         return Assessment(
             timestamp_ms=timestamp_ms,

@@ -191,18 +191,36 @@ def _draw_panel(
 def _draw_prompt(
     canvas: np.ndarray, assessment: Assessment, style: OverlayStyle, scale: float, thick: int
 ) -> None:
+    """The prompt across the bottom: large, on two lines when one would need tiny letters."""
     height, width = canvas.shape[:2]
-    big = scale * 1.6
     text = assessment.prompt or ""
-    (text_w, text_h), _ = cv2.getTextSize(text, FONT, big, thick + 1)
-    while text_w > width - 20 and big > 0.3:
+    lines = [text]
+    big = scale * 1.6
+    if cv2.getTextSize(text, FONT, big * 0.7, thick + 1)[0][0] > width - 20 and " " in text:
+        lines = _two_lines(text)
+    sizes = [cv2.getTextSize(line, FONT, big, thick + 1)[0] for line in lines]
+    while max(w for w, _ in sizes) > width - 20 and big > 0.3:
         big *= 0.9
-        (text_w, text_h), _ = cv2.getTextSize(text, FONT, big, thick + 1)
+        sizes = [cv2.getTextSize(line, FONT, big, thick + 1)[0] for line in lines]
     setup = assessment.status not in (Status.IN_POSITION, Status.NOT_IN_POSITION)
     color = style.setup_prompt if setup else style.failed
-    y = height - text_h - 20
-    _panel(canvas, (0, y - text_h - 14), (width, height), style)
-    _text(canvas, text, ((width - text_w) // 2, y + text_h // 2), big, color, thick + 1)
+    text_h = max(h for _, h in sizes)
+    line_h = int(text_h * 1.8)
+    top = height - line_h * len(lines) - 14
+    _panel(canvas, (0, top), (width, height), style)
+    for row, (line, (text_w, _)) in enumerate(zip(lines, sizes, strict=True)):
+        y = top + line_h * (row + 1)
+        _text(canvas, line, ((width - text_w) // 2, y), big, color, thick + 1)
+
+
+def _two_lines(text: str) -> list[str]:
+    """Split at the colon if there is one, else at the space nearest the middle."""
+    head, colon, tail = text.partition(": ")
+    if colon:
+        return [head + ":", tail]
+    words = text.split(" ")
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(text) / 2))
+    return [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
 def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> np.ndarray:

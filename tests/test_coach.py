@@ -107,6 +107,41 @@ def test_face_on_person_is_told_to_turn(kneeling_coach):
     assert a.results == ()
 
 
+def shifted(lm, dx_px: float = 0.0, dy_px: float = 0.0, scale: float = 1.0):
+    """The same landmarks moved and scaled about the frame's centre."""
+    from posecoach.landmarks import Landmarks
+
+    width, height = lm.resolution_wh
+    xy = (lm.xy_norm - 0.5) * scale + 0.5 + [dx_px / width, dy_px / height]
+    return Landmarks(xy, lm.z, lm.visibility, None, lm.resolution_wh, 0.0, 0)
+
+
+def test_feet_cut_off_at_the_bottom_say_how_to_fix_it_and_judge_nothing(kneeling_coach):
+    a = kneeling_coach.update(shifted(half_kneeling(), dy_px=250), 0.0, 0)
+    assert a.status is Status.CUT_OFF
+    assert a.prompt.startswith("Step back or tilt the camera down: your ")
+    assert "feet" in a.prompt and a.prompt.endswith("out of view")
+    assert a.results == () and a.hold_s == 0
+
+
+def test_body_cut_off_at_a_side_edge_asks_to_move_to_the_middle(kneeling_coach):
+    a = kneeling_coach.update(shifted(half_kneeling(), dx_px=560), 0.0, 0)
+    assert a.status is Status.CUT_OFF
+    assert a.prompt.startswith("Move toward the middle of the picture: your ")
+
+
+def test_body_larger_than_the_picture_is_too_close(kneeling_coach):
+    a = kneeling_coach.update(shifted(half_kneeling(), scale=2.2), 0.0, 0)
+    assert a.status is Status.TOO_CLOSE
+    assert a.prompt == "Step back from the camera: your whole body must fit in the picture"
+    assert a.results == ()
+
+
+def test_small_person_far_away_is_too_far(kneeling_coach):
+    a = kneeling_coach.update(shifted(half_kneeling(), scale=0.25), 0.0, 0)
+    assert a.status is Status.TOO_FAR and a.prompt == "Come closer to the camera"
+
+
 def test_hold_timer_runs_per_side(kneeling_coach):
     t = 0.0
     for i in range(91):  # 3 s kneeling on the right leg
