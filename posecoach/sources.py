@@ -16,12 +16,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import PIL.Image
 
 from posecoach.errors import CameraError, SourceError
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".avif")
 DEFAULT_IMAGE_FPS = 30.0
 
 
@@ -65,11 +66,27 @@ def _natural_key(path: Path) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
-def _read_image(path: Path) -> np.ndarray:
+def decode_image(path: Path) -> np.ndarray | None:
+    """A BGR image, or None when neither OpenCV nor Pillow can decode the file.
+
+    Pillow reads what OpenCV's build does not, such as AVIF (often saved under a .jpg name).
+    """
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is not None:
+        return image
+    try:
+        with PIL.Image.open(path) as picture:
+            rgb = np.asarray(picture.convert("RGB"))
+    except (OSError, ValueError, PIL.Image.DecompressionBombError):
+        return None
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
+def _read_image(path: Path) -> np.ndarray:
+    image = decode_image(path)
     if image is None:
         raise SourceError(
-            f"cannot read image {path}: not a format OpenCV decodes "
+            f"cannot read image {path}: not an image format posecoach decodes "
             f"(use {', '.join(IMAGE_SUFFIXES)})"
         )
     return image
@@ -159,9 +176,9 @@ class ImageFolderSource(FrameSource):
     def __iter__(self) -> Iterator[Frame]:
         yielded = 0
         for index, path in enumerate(self.files):
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            image = decode_image(path)
             if image is None:
-                log.warning("skipping %s: not an image OpenCV can decode", path)
+                log.warning("skipping %s: not an image posecoach can decode", path)
                 continue
             yielded += 1
             yield Frame(image, index * 1000.0 / self.fps, index)
