@@ -7,13 +7,28 @@ import logging
 import math
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from posecoach import __version__
-from posecoach.errors import PosecoachError
-from posecoach.posefile import Mode, PoseSpec, load_pose, load_pose_file, pose_paths
+from posecoach.errors import PosecoachError, PoseFileError
+from posecoach.posefile import (
+    USER_POSES_ENV,
+    Mode,
+    PoseSpec,
+    View,
+    builtin_pose_dir,
+    file_name_problem,
+    load_pose,
+    load_pose_file,
+    pose_paths,
+    user_pose_dir,
+    user_pose_dir_path,
+)
+from posecoach.rules import Rule, When
 
 log = logging.getLogger("posecoach")
 
@@ -27,15 +42,22 @@ DEFAULT_OUT_DIR = Path("posecoach_out")
 DEFAULT_SAMPLE = "half_kneeling_both_sides"
 
 
-def _add_pose_dirs(parser: argparse.ArgumentParser) -> None:
+# How rule thresholds are written, by the rule kind's unit key; other keys print as they are.
+UNIT_LABELS = {"deg": "deg", "torso": "torso lengths", "torso_per_s": "torso lengths per second"}
+TEXT_WIDTH = 96
+
+
+def _add_pose_dirs(parser: argparse.ArgumentParser, dest: str = "pose_dirs") -> None:
+    """--poses DIR (repeatable). Commands with it also read the per-user pose folder first."""
     parser.add_argument(
         "--poses",
-        dest="pose_dirs",
+        dest=dest,
         type=Path,
         action="append",
         default=[],
         metavar="DIR",
-        help="also read pose files from DIR",
+        help=f"also read pose files from DIR (after the built-in folder and ${USER_POSES_ENV} "
+        "or ~/.config/posecoach/poses; later folders win on the same id)",
     )
 
 
@@ -49,8 +71,24 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    poses = commands.add_parser("poses", help="list the stretches")
+    poses = commands.add_parser(
+        "poses",
+        help="list the stretches; 'poses show ID' explains one, 'poses check' checks files",
+        description="With no ACTION: list the stretches and the folders they were read from.",
+    )
     _add_pose_dirs(poses)
+    pose_actions = poses.add_subparsers(dest="pose_action", metavar="ACTION")
+    show = pose_actions.add_parser("show", help="a stretch's settings and every rule, explained")
+    show.add_argument("pose_id", metavar="ID", help="the stretch (see 'posecoach poses')")
+    _add_pose_dirs(show, dest="show_pose_dirs")
+    check = pose_actions.add_parser("check", help="validate pose files before using them")
+    check.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE.toml",
+        help="pose files to check (a folder: every .toml file in it)",
+    )
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -235,12 +273,209 @@ def _writable(path: Path, what: str) -> Path:
     return path
 
 
+def _pose_dirs(given: Sequence[Path]) -> list[Path]:
+    """The pose folders read after the built-in one: the per-user folder, then each --poses DIR."""
+    for folder in given:
+        if not folder.is_dir():
+            raise PosecoachError(
+                f"--poses {folder}: no such folder; give a folder that holds pose files (.toml)"
+            )
+    user = user_pose_dir()
+    return ([user] if user is not None else []) + list(given)
+
+
+def _folder_label(folder: Path) -> str:
+    if folder == builtin_pose_dir():
+        return "built in"
+    if folder == user_pose_dir():
+        return "yours"
+    return "--poses"
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
 def _cmd_poses(args: argparse.Namespace) -> int:
-    for pose_id, path in pose_paths(args.pose_dirs).items():
-        spec = load_pose_file(path)
-        details = f"{spec.mode.value}, {spec.view.value} view, {spec.target_label}"
-        print(f"{pose_id:28s} {spec.name}  ({details})")
+    if args.pose_action == "check":
+        return _cmd_poses_check(args.files)
+    if args.pose_action == "show":
+        return _cmd_poses_show(load_pose(args.pose_id, args.pose_dirs))
+    builtin = pose_paths()
+    rows = [["ID", "NAME", "VIEW", "MODE", "TARGET", "FROM"]]
+    broken: list[str] = []
+    for pose_id, path in sorted(pose_paths(args.pose_dirs).items()):
+        origin = _folder_label(path.parent)
+        if pose_id in builtin and path != builtin[pose_id]:
+            origin += " (replaces the built-in)"
+        try:
+            spec = load_pose_file(path)
+            if (problem := file_name_problem(spec)) is not None:
+                raise PoseFileError(str(path), [problem])
+        except PoseFileError as error:
+            broken.append(str(error))
+            rows.append([pose_id, "(cannot be loaded: see below)", "-", "-", "-", origin])
+            continue
+        rows.append(
+            [pose_id, spec.name, spec.view.value, spec.mode.value, spec.target_label, origin]
+        )
+    print("\n".join(_table(rows)))
+    print()
+    print("Folders read (later ones win on the same id):")
+    folders = [[_folder_label(f), str(f), ""] for f in (builtin_pose_dir(), *args.pose_dirs)]
+    if user_pose_dir() is None:
+        folders.insert(
+            1, ["yours", str(user_pose_dir_path()), "(absent: create it to add your own stretches)"]
+        )
+    print("\n".join("  " + line for line in _table(folders)))
+    for line in broken:
+        print(f"posecoach: error: {line}", file=sys.stderr)
+    if broken:
+        print(
+            f"posecoach: {len(broken)} pose file{'' if len(broken) == 1 else 's'} could not be "
+            "loaded: fix them, and check with 'posecoach poses check FILE.toml'",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     return EXIT_OK
+
+
+def _threshold_text(rule: Rule) -> str:
+    """The passing range in words: '80 to 100 deg', 'at most 0.05 torso lengths'."""
+    unit = UNIT_LABELS.get(rule.spec.unit_key, rule.spec.unit_key)
+    low, high = rule.min_value, rule.max_value
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g} {unit}"
+    if low is not None:
+        return f"at least {low:g} {unit}"
+    return f"at most {high:g} {unit}"
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_param_text(item) for item in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("_", " ")
+
+
+def _rule_params_text(rule: Rule) -> str:
+    """The rule's own keys and values, in the kind's order; unset optional keys with defaults."""
+    kind = rule.spec
+    parts = []
+    for key in (*kind.required, *kind.optional):
+        if key in rule.params:
+            parts.append(f"{key} {_param_text(rule.params[key])}")
+        elif key in kind.optional and kind.optional[key].default is not None:
+            parts.append(f"{key} {_param_text(kind.optional[key].default)} (default)")
+    return "; ".join(parts)
+
+
+_VIEW_TEXT = {
+    View.SIDE: "side-on to the camera",
+    View.FRONT: "facing the camera",
+    View.ANY: "at any angle to the camera",
+}
+_WHEN_TEXT = {
+    When.ALWAYS: "judged in every frame",
+    When.TOP: "judged at the top of each rep",
+    When.BOTTOM: "judged at the bottom of each rep",
+}
+
+
+def _wrapped(label: str, text: str, indent: int) -> list[str]:
+    """`label` in a column of `indent` characters, then `text` wrapped beside it."""
+    lines = textwrap.wrap(text, TEXT_WIDTH - indent) or [""]
+    return [(label if i == 0 else "").ljust(indent) + line for i, line in enumerate(lines)]
+
+
+def _cmd_poses_show(spec: PoseSpec) -> int:
+    lines = [f"{spec.name} ({spec.id})"]
+    for paragraph in spec.description.split("\n\n"):
+        lines.append("")
+        lines += textwrap.wrap(paragraph, TEXT_WIDTH, initial_indent="  ", subsequent_indent="  ")
+    lines.append("")
+    settings = [
+        ("view", f"{spec.view.value} ({_VIEW_TEXT[spec.view]})"),
+        ("mode", spec.mode.value),
+        ("target", spec.target_label),
+        (
+            "sides",
+            f"per side; the working side is the {spec.working} leg's side"
+            if spec.per_side
+            else "not per side (one total)",
+        ),
+    ]
+    if spec.counter is not None:
+        signal = spec.rule(spec.counter.signal)
+        unit = UNIT_LABELS.get(signal.spec.unit_key, signal.spec.unit_key)
+        start, peak = f"{spec.counter.start:g}", f"{spec.counter.peak:g}"
+        if spec.counter.rising:
+            motion = f"rises from {start} or less to {peak} or more"
+        else:
+            motion = f"falls from {start} or more to {peak} or less"
+        settings.append(("rep counter", f"{signal.id} ({unit}) {motion} and back: one rep"))
+    settings.append(("file", str(spec.path)))
+    for label, text in settings:
+        lines += _wrapped(f"  {label}", text, 15)
+    counted = "reps count" if spec.mode is Mode.REPS else "the timer runs"
+    rules_intro = (
+        f"Rules ({len(spec.rules)}): gates define the position ({counted} only while every "
+        "gate passes); form checks give their cue when they fail. Priority 1 is the most important."
+    )
+    lines += ["", *textwrap.wrap(rules_intro, TEXT_WIDTH)]
+    for rule in spec.rules:
+        role = "gate (defines the position)" if rule.gate else "form check"
+        lines += ["", f"  {rule.id}: {role}, {_WHEN_TEXT[rule.when]}, priority {rule.priority}"]
+        lines += _wrapped("    kind", f"{rule.kind}: {rule.spec.description}", 16)
+        lines += _wrapped("    measures", _rule_params_text(rule), 16)
+        lines += _wrapped("    passes at", _threshold_text(rule), 16)
+        lines += _wrapped("    cue", f'"{rule.cue}"', 16)
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _cmd_poses_check(files: Sequence[Path]) -> int:
+    builtin = pose_paths()
+    all_ok = True
+    for given in files:
+        paths = sorted(given.glob("*.toml")) if given.is_dir() else [given]
+        if not paths:
+            print(f"{given}: no pose files (.toml) in this folder")
+            all_ok = False
+        for path in paths:
+            all_ok = _check_pose_file(path, builtin) and all_ok
+    return EXIT_OK if all_ok else EXIT_ERROR
+
+
+def _check_pose_file(path: Path, builtin: dict[str, Path]) -> bool:
+    """Print 'FILE: ok (...)' and any warnings, or every problem; True when the file is usable."""
+    try:
+        spec = load_pose_file(path)
+    except PoseFileError as error:
+        for problem in error.problems:
+            print(f"{path}: {problem}")
+        return False
+    mismatch = file_name_problem(spec)
+    if mismatch is not None:
+        print(f"{path}: {mismatch}")
+        return False
+    count = len(spec.rules)
+    print(f"{path}: ok ({spec.id}, {count} rule{'' if count == 1 else 's'})")
+    if path.suffix != ".toml":
+        print(f"{path}: warning: pose folders read only .toml files: rename it to {spec.id}.toml")
+    shadowed = builtin.get(spec.id)
+    if shadowed is not None and shadowed.resolve() != path.resolve():
+        print(
+            f"{path}: warning: id {spec.id!r} is also a built-in stretch: in your pose folder "
+            "or with --poses this file replaces it; choose another id to keep both"
+        )
+    return True
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -402,6 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="posecoach: %(levelname)s: %(message)s",
     )
     try:
+        if "pose_dirs" in vars(args):  # every command that takes --poses
+            args.pose_dirs = _pose_dirs([*args.pose_dirs, *vars(args).get("show_pose_dirs", [])])
         if args.command == "poses":
             return _cmd_poses(args)
         if args.command == "synth":
@@ -442,7 +679,14 @@ def run() -> None:
     """The console script's entry point."""
     if "--debug" not in sys.argv:
         _silence_native_logs()
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`posecoach poses show ID | head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)
 
 
 if __name__ == "__main__":

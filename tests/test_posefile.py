@@ -1,9 +1,29 @@
+import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from posecoach.errors import PoseFileError, UnknownPoseError
-from posecoach.posefile import Mode, View, load_pose, load_pose_file, pose_paths
+from posecoach.body import PAIRED_JOINTS, QUALIFIERS
+from posecoach.errors import PosecoachError, PoseFileError, UnknownPoseError
+from posecoach.posefile import (
+    Mode,
+    View,
+    load_pose,
+    load_pose_file,
+    parse_pose,
+    pose_paths,
+    user_pose_dir,
+    user_pose_dir_path,
+)
+from posecoach.rules import RULE_KINDS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 GOOD = """
 id = "my_lunge"
@@ -112,15 +132,19 @@ def test_not_toml_and_missing_file(tmp_path):
 
 
 def test_unknown_pose_lists_the_valid_ids():
-    with pytest.raises(UnknownPoseError, match="expecting one of bridge, half_kneeling_hip_flexor"):
+    with pytest.raises(UnknownPoseError) as caught:
         load_pose("squat")
+    assert "expecting one of " + ", ".join(sorted(pose_paths())) in str(caught.value)
 
 
 def test_extra_folder_adds_and_checks_id(tmp_path):
     write(tmp_path, GOOD)
     assert load_pose("my_lunge", [tmp_path]).name == "My lunge"
     write(tmp_path, GOOD, name="renamed.toml")
-    with pytest.raises(PoseFileError, match="must match the file name 'renamed'"):
+    with pytest.raises(
+        PoseFileError,
+        match=re.escape("id: 'my_lunge' must match the file name 'renamed': rename the file"),
+    ):
         load_pose("renamed", [tmp_path])
 
 
@@ -138,3 +162,65 @@ def test_gate_rules_are_judged_always_and_priorities_are_whole(tmp_path):
     text = " | ".join(caught.value.problems)
     assert 'gate: a gate rule is judged in every frame, expecting when = "always"' in text
     assert "priority: expected a whole number, got 2.5" in text
+
+
+def readme_section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_readme_example_pose_file_is_valid():
+    blocks = re.findall(r"```toml\n(.*?)```", readme_section("Pose files"), re.S)
+    assert len(blocks) == 1
+    data = tomllib.loads(blocks[0])
+    spec = parse_pose(data, Path(f"{data['id']}.toml"))
+    # The example shows every kind, and the reps-mode keys.
+    assert {rule.kind for rule in spec.rules} == set(RULE_KINDS)
+    assert spec.counter is not None and spec.per_side
+    assert any(rule.gate for rule in spec.rules) and any(r.when.value == "top" for r in spec.rules)
+
+
+def test_readme_documents_every_rule_kind_key_and_qualifier():
+    section = readme_section("Pose files")
+    rows = {
+        match.group(1): match.group(0) for match in re.finditer(r"^\| `(\w+)` \|.*$", section, re.M)
+    }
+    assert set(rows) == set(RULE_KINDS)
+    for name, kind in RULE_KINDS.items():
+        for key in (*kind.required, *kind.optional, f"min_{kind.unit_key}", f"max_{kind.unit_key}"):
+            assert f"`{key}" in rows[name], (name, key)
+    roles = section[section.index("Roles are a qualifier") :]
+    for word in (*QUALIFIERS, *PAIRED_JOINTS, "nose"):
+        assert f"`{word}`" in roles, word
+
+
+def test_user_pose_folder_location(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_pose_dir_path({}) == tmp_path / "home" / ".config" / "posecoach" / "poses"
+    xdg = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    assert user_pose_dir_path(xdg) == tmp_path / "config" / "posecoach" / "poses"
+    # A relative XDG_CONFIG_HOME is ignored, as the XDG spec says.
+    home_default = tmp_path / "home" / ".config" / "posecoach" / "poses"
+    assert user_pose_dir_path({"XDG_CONFIG_HOME": "config"}) == home_default
+    chosen = {**xdg, "POSECOACH_POSES": str(tmp_path / "mine")}
+    assert user_pose_dir_path(chosen) == tmp_path / "mine"
+
+
+def test_user_pose_folder_only_when_it_exists(tmp_path):
+    xdg = {"XDG_CONFIG_HOME": str(tmp_path)}
+    assert user_pose_dir(xdg) is None
+    (tmp_path / "posecoach" / "poses").mkdir(parents=True)
+    assert user_pose_dir(xdg) == tmp_path / "posecoach" / "poses"
+    with pytest.raises(PosecoachError, match=r"POSECOACH_POSES is set to .* not a folder"):
+        user_pose_dir({"POSECOACH_POSES": str(tmp_path / "absent")})
+
+
+def test_later_folders_win(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, name in ((first, "First"), (second, "Second")):
+        folder.mkdir()
+        write(folder, GOOD.replace("My lunge", name))
+    assert load_pose("my_lunge", [first, second]).name == "Second"
+    assert pose_paths([first, second])["my_lunge"] == second / "my_lunge.toml"
