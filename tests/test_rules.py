@@ -123,3 +123,20 @@ def test_pose_file_problems_with_the_new_kinds_are_all_named():
 
 def parse_pose_text(**fields):
     return parse_pose(tomllib.loads(POSE.format(**fields)), Path("rest.toml"))
+
+
+def test_lifted_leg_swapped_labels_for_two_frames_change_nothing():
+    """The roles follow the geometry in every frame; the working side does not flip."""
+    from builders import swap_left_right
+
+    tracker = BodyTracker("high", side_switch_s=1.0)
+    for index in range(30):
+        landmarks = lying(timestamp_ms=index * 50.0, knee_lift_px=120.0)
+        if index in (12, 13):
+            landmarks = swap_left_right(landmarks)
+        body = tracker.update(landmarks)
+        assert body.working_side is Side.LEFT
+        # The lifted knee is where the "high" role points, whatever its label says.
+        knee = body.point_px(landmarks, "high_knee")
+        assert knee[1] == pytest.approx(500.0 - 120.0)
+        assert body.side_settled is (index not in (12, 13))
