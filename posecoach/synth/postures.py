@@ -12,7 +12,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from posecoach.synth.figure import Figure, LimbAngles, Posture, two_link
+import numpy as np
+
+from posecoach.landmarks import Landmark
+from posecoach.synth.figure import Figure, LimbAngles, Posture, pose_skeleton, two_link
 from posecoach.synth.motion import Ease, Phase, Script, Segment
 
 LEAVE_FRAME = "leave_frame"
@@ -138,3 +141,66 @@ def sitting(figure: Figure) -> Posture:
             side, **leg(90.0, 90.0, -70.0, -5.0), **hands, shoulder_abd=15.0
         )
     return posture
+
+
+def shoulder_from_hip(figure: Figure, trunk_pitch: float) -> tuple[float, float]:
+    """Where the shoulder joint lies from the hip joint in the sagittal plane: (ahead, up) in
+    world metres (ahead = the way the figure faces, +x)."""
+    length = figure.torso_m - 0.03  # hip joint to shoulder joint, as the skeleton builds it
+    pitch = math.radians(trunk_pitch)
+    return length * math.sin(pitch), length * math.cos(pitch)
+
+
+def arm_toward(figure: Figure, trunk_pitch: float, ahead_m: float, up_m: float) -> dict[str, float]:
+    """Joint angles of an arm whose wrist reaches a point `ahead_m` ahead of (world +x) and
+    `up_m` above the shoulder, in the sagittal plane, the elbow bending out behind."""
+    pitch = math.radians(trunk_pitch)
+    # The trunk's forward and up axes in the world's (ahead, up) plane.
+    fwd = (math.cos(pitch), -math.sin(pitch))
+    up = (math.sin(pitch), math.cos(pitch))
+    along_fwd = ahead_m * fwd[0] + up_m * fwd[1]
+    along_down = -(ahead_m * up[0] + up_m * up[1])
+    return arm_to(figure, trunk_pitch, along_fwd, along_down)
+
+
+def fit_limb(
+    figure: Figure,
+    posture: Posture,
+    side: str,
+    angles: tuple[str, ...],
+    targets: dict[Landmark, np.ndarray],
+    iterations: int = 100,
+    tolerance_m: float = 0.01,
+) -> Posture:
+    """The posture with the named joint angles of one side adjusted (least squares) so the
+    given landmarks reach their targets, in the unsettled skeleton's world metres (pelvis at
+    height 0). For limbs out of the sagittal plane (legs turned out, hands reaching across),
+    where the two-segment solutions above do not apply. Raises ValueError when a target is
+    missed by more than `tolerance_m` (out of the limb's reach)."""
+
+    def residual(values: np.ndarray) -> np.ndarray:
+        trial = posture.with_limb(side, **dict(zip(angles, values.tolist(), strict=True)))
+        points = pose_skeleton(figure, trial).landmarks
+        return np.concatenate([points[lm] - target for lm, target in targets.items()])
+
+    limb = posture.limb(side)
+    values = np.array([getattr(limb, name) for name in angles], dtype=float)
+    step_deg, damping = 0.01, 1e-4
+    for _ in range(iterations):
+        error = residual(values)
+        jacobian = np.stack(
+            [
+                (residual(values + step_deg * np.eye(len(angles))[i]) - error) / step_deg
+                for i in range(len(angles))
+            ],
+            axis=1,
+        )
+        normal = jacobian.T @ jacobian + damping * np.eye(len(angles))
+        change = np.linalg.solve(normal, -jacobian.T @ error)
+        values = values + np.clip(change, -20.0, 20.0)
+        if float(np.abs(change).max()) < 1e-4:
+            break
+    miss = float(np.abs(residual(values)).max())
+    if miss > tolerance_m:
+        raise ValueError(f"{side} limb cannot reach its targets: {miss:.3f} m off")
+    return posture.with_limb(side, **dict(zip(angles, values.tolist(), strict=True)))
