@@ -21,6 +21,7 @@ from posecoach.synth.floor import (
     knee_to_chest,
     leg_lift,
     lying_hip_height,
+    sitting_knees_up,
 )
 from posecoach.synth.motion import Phase
 from posecoach.synth.stretches import STRETCH_MOTIONS
@@ -228,3 +229,7 @@ def test_butterfly_sits_on_the_floor_with_the_soles_together(seed):
         for knee, up in zip((Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE), form.knee_up_m, strict=True):
             rise = points[knee, 1] - points[Landmark.LEFT_HIP, 1]
             assert rise == pytest.approx(up, abs=0.01)
+    # Sitting down first: knees up, feet flat, the buttocks (not the hands) on the floor.
+    points = settle(figure, sitting_knees_up(figure)).landmarks
+    for landmark in (Landmark.LEFT_HIP, Landmark.LEFT_HEEL, Landmark.RIGHT_FOOT_INDEX):
+        assert floor_gap(figure, points, landmark) == pytest.approx(0.0, abs=0.005), landmark

@@ -33,8 +33,6 @@ from posecoach.synth.postures import (
     walk_out_and_back,
 )
 
-_Form = TypeVar("_Form")
-
 _BRIDGE_TOP_DEG = 178.0
 _BRIDGE_FAULTS: dict[str, str] = {
     "partial_rep": "one rep (the middle one) lifts only to a hip angle of about 157 deg",
@@ -182,9 +180,19 @@ def _hold_script(
 _FIDGET_S = 0.9  # one restless move
 
 
+_Form = TypeVar("_Form")
+
+
 def _fault_form(faults: dict[str, tuple[str, _Form]], fault: str | None, correct: _Form) -> _Form:
     """The form a fault renders, or the correct form."""
     return faults[fault][1] if fault in faults else correct
+
+
+def _named(side: str | None) -> str:
+    """The working side of a stretch done per side (always given)."""
+    if side is None:
+        raise ValueError("a stretch done per side needs a side")
+    return side
 
 
 # -- lying on the back ----------------------------------------------------------------------
@@ -305,13 +313,6 @@ def _knee_to_chest_script(figure: Figure, options: ScriptOptions) -> Script:
         lambda side: knee_to_chest(figure, _named(side), form),
         _getting_up(figure),
     )
-
-
-def _named(side: str | None) -> str:
-    """The working side of a stretch done per side (always given)."""
-    if side is None:
-        raise ValueError("a stretch done per side needs a side")
-    return side
 
 
 # -- lying leg lift -------------------------------------------------------------------------
@@ -571,9 +572,30 @@ def butterfly(figure: Figure, form: ButterflyForm) -> Posture:
     return posture
 
 
+def sitting_knees_up(figure: Figure) -> Posture:
+    """Sitting on the floor, knees bent up and feet flat in front, hands on the knees: how one
+    sits down before opening the knees into the butterfly."""
+    f = figure
+    pitch = -5.0
+    thigh, shin = reach_floor(f, f.thigh_r_m, 70.0, flat_ankle_height(f))
+    along = math.radians(thigh)
+    ahead, up = shoulder_from_hip(f, pitch)
+    hands = arm_toward(
+        f,
+        pitch,
+        f.thigh_m * 0.9 * math.sin(along) - ahead,
+        -f.thigh_m * 0.9 * math.cos(along) + f.thigh_r_m + f.forearm_r_m - up,
+    )
+    posture = Posture(trunk_pitch=pitch)
+    for side in ("left", "right"):
+        posture = posture.with_limb(side, **leg(thigh, shin, 0.0, pitch), **hands)
+    return posture
+
+
 def _butterfly_script(figure: Figure, options: ScriptOptions) -> Script:
     target = butterfly(figure, _fault_form(_BUTTERFLY_FAULTS, options.fault, ButterflyForm()))
-    return _hold_script(options, sitting(figure), lambda _: target, [standing(figure)])
+    rest = sitting_knees_up(figure)
+    return _hold_script(options, rest, lambda _: target, [standing(figure)])
 
 
 def _faults(table: Mapping[str, tuple[str, object]]) -> dict[str, str]:

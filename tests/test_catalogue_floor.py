@@ -1,0 +1,122 @@
+"""End to end through the real pose model on generated clips of the floor stretches (knee to
+chest, leg lift, constructive rest, bird dog, butterfly): hold times per side against the
+clips' exact truth, and the rules flagged against the rules the truth says fail. Each stretch
+uses its own seeds (body, clothes, room and camera change with the seed)."""
+
+import pytest
+from modelruns import assert_holds_match, generated_run, small
+
+from posecoach.coach import Status
+from posecoach.synth.clip import ClipSpec
+
+pytestmark = pytest.mark.model
+
+HOLD_S = 6.0
+
+
+def clip(pose_id: str, seed: int, fault: str | None = None, side: str | None = None) -> ClipSpec:
+    """A 6 s hold: both sides at 20 fps for correct form, one side at 15 fps for a fault."""
+    view = "front" if pose_id == "butterfly" else "side"
+    kwargs: dict = {"sides": (side,)} if side else {}
+    fps = 20.0 if fault is None else 15.0
+    return small(pose_id, hold_s=HOLD_S, fault=fault, seed=seed, fps=fps, view=view, **kwargs)
+
+
+CORRECT = {
+    "supine_knee_to_chest": clip("supine_knee_to_chest", seed=0),
+    "lying_leg_lift": clip("lying_leg_lift", seed=2),
+    "constructive_rest": clip("constructive_rest", seed=4),
+    "bird_dog": clip("bird_dog", seed=6),
+    "butterfly": clip("butterfly", seed=8),
+}
+
+# Known limit: the working side changes only after a second of evidence, and that second is
+# not credited. Lying or kneeling with the legs level, the far leg's knee and ankle look 0.15 to
+# 0.3 torso lengths higher in the picture than the near leg's (a camera about 0.7 m up looks
+# down on them), more than the 0.1 the coach takes as evidence of the raised leg.
+_FAR_LEG_LOOKS_HIGHER = {
+    "lying_leg_lift": "known limit: lying with both knees bent, the far (right) leg looks 0.17 "
+    "to 0.27 torso lengths higher than the near one, so the working side is set to the right "
+    "before any leg is lifted; lifting the left leg then takes a second of evidence and 0.9 s "
+    "of the left hold is not credited: 6.55 s measured against 7.75 s true (right 7.75 s, true "
+    "7.75 s)",
+    "bird_dog": "known limit: on hands and knees the far (left) leg looks 0.15 to 0.2 torso "
+    "lengths higher than the near one, so the evidence for the right leg starts only when it "
+    "is lifted, 0.25 s before the gates pass, and 0.75 s of the right hold is not credited "
+    "while the working side switches: 6.4 s measured against 7.45 s true (left 7.35 s, true "
+    "7.45 s)",
+}
+
+# Each fault (on one side for a stretch done per side) and the one rule it fails.
+FAULTS = [
+    ("supine_knee_to_chest", "other_knee_bent", "left", 5, "other_knee_straight"),
+    ("supine_knee_to_chest", "knee_not_pulled_in", "left", 5, "knee_to_chest"),
+    ("lying_leg_lift", "thigh_tilted", "right", 11, "thigh_vertical"),
+    ("lying_leg_lift", "knee_straight", "right", 11, "knee_90"),
+    ("lying_leg_lift", "other_foot_up", "right", 11, "other_foot_down"),
+    ("constructive_rest", "fidgeting", None, 12, "still"),
+    ("constructive_rest", "feet_too_close", None, 12, "knees_bent"),
+    ("bird_dog", "leg_low", "left", 7, "leg_level"),
+    ("bird_dog", "arm_low", "left", 7, "arm_level"),
+    ("bird_dog", "back_sag", "left", 7, "back_flat"),
+    ("butterfly", "knees_high", None, 9, "knees_low"),
+    ("butterfly", "uneven_knees", None, 9, "knees_level"),
+    ("butterfly", "feet_apart", None, 9, "feet_together"),
+]
+
+_LEGS_MERGED = pytest.mark.xfail(
+    strict=True,
+    reason="the model puts the straight leg's knee on the raised thigh when the raised leg's "
+    "shin hangs over it (the thigh near vertical, the knee not pulled in): the other knee reads "
+    "136 deg (median; truth 180) and other_knee_straight fails in 82 of the 105 frames in "
+    "position, its knee's visibility 0.63-0.72, so trusted (seeds 1 and 3 alike)",
+)
+
+
+@pytest.mark.parametrize(
+    "pose_id",
+    [
+        pytest.param(pose_id, marks=pytest.mark.xfail(strict=True, reason=reason))
+        if (reason := _FAR_LEG_LOOKS_HIGHER.get(pose_id))
+        else pose_id
+        for pose_id in sorted(CORRECT)
+    ],
+)
+def test_correct_form_holds_match_the_truth_per_side(tmp_path_factory, pose_id):
+    run = generated_run(tmp_path_factory, CORRECT[pose_id])
+    assert_holds_match(run)
+
+
+@pytest.mark.parametrize("pose_id", sorted(CORRECT))
+def test_correct_form_flags_nothing(tmp_path_factory, pose_id):
+    run = generated_run(tmp_path_factory, CORRECT[pose_id])
+    assert run.truly_failing() == set()
+    assert run.flagged() == set()
+
+
+@pytest.mark.parametrize(("pose_id", "fault", "side", "seed", "rule"), FAULTS)
+def test_each_fault_is_flagged(tmp_path_factory, pose_id, fault, side, seed, rule):
+    run = generated_run(tmp_path_factory, clip(pose_id, seed, fault, side))
+    assert run.truly_failing() == {rule}
+    assert rule in run.flagged()
+
+
+@pytest.mark.parametrize(
+    ("pose_id", "fault", "side", "seed", "rule"),
+    [
+        pytest.param(*case, marks=_LEGS_MERGED) if case[1] == "knee_not_pulled_in" else case
+        for case in FAULTS
+    ],
+)
+def test_each_fault_flags_no_other_rule(tmp_path_factory, pose_id, fault, side, seed, rule):
+    run = generated_run(tmp_path_factory, clip(pose_id, seed, fault, side))
+    assert run.flagged() == {rule} == run.truly_failing()
+
+
+@pytest.mark.parametrize(
+    ("pose_id", "side", "seed"), [("constructive_rest", None, 14), ("bird_dog", "right", 13)]
+)
+def test_leaving_the_frame_mid_hold(tmp_path_factory, pose_id, side, seed):
+    run = generated_run(tmp_path_factory, clip(pose_id, seed, "leave_frame", side))
+    assert any(a.status is Status.NO_PERSON for a in run.assessments)
+    assert_holds_match(run)
