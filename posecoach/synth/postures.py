@@ -15,8 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from posecoach.landmarks import Landmark
-from posecoach.synth.figure import Figure, LimbAngles, Posture, pose_skeleton, two_link
+from posecoach.synth.figure import (
+    Figure,
+    LimbAngles,
+    Posture,
+    landmark,
+    pose_skeleton,
+    two_link,
+)
 from posecoach.synth.motion import Ease, Phase, Script, Segment
+from posecoach.synth.render import Box
 
 LEAVE_FRAME = "leave_frame"
 
@@ -204,3 +212,87 @@ def fit_limb(
     if miss > tolerance_m:
         raise ValueError(f"{side} limb cannot reach its targets: {miss:.3f} m off")
     return posture.with_limb(side, **dict(zip(angles, values.tolist(), strict=True)))
+
+
+def toes_ankle_height(figure: Figure, foot_deg: float) -> float:
+    """Height of the ankle joint above the floor when the toes rest on it, the sole `foot_deg`
+    below the forward horizontal (the heel lifted; 90 the foot upright, toes tucked under)."""
+    f = figure
+    sole = math.radians(foot_deg)
+    return 0.01 + f.ankle_h_m * 0.8 * math.cos(sole) + f.foot_m * 0.8 * math.sin(sole)
+
+
+def leg_on_toes(
+    figure: Figure, thigh_deg: float, knee_deg: float, foot_deg: float, trunk_pitch: float
+) -> tuple[dict[str, float], float]:
+    """A leg standing on its toes: its joint angles and the height of its hip above the floor.
+
+    thigh_deg: the world angle hip->knee (from straight down, forward +; a leg stepped back is
+    negative); knee_deg: the inner knee angle, the shin bending back; foot_deg as in `leg`.
+    """
+    f = figure
+    shin_deg = thigh_deg - (180.0 - knee_deg)
+    height = (
+        toes_ankle_height(f, foot_deg)
+        + f.thigh_m * math.cos(math.radians(thigh_deg))
+        + f.shin_m * math.cos(math.radians(shin_deg))
+    )
+    return leg(thigh_deg, shin_deg, foot_deg, trunk_pitch), height
+
+
+@dataclass
+class StagedScript(Script):
+    """A script performed around fixed objects in the room (a bench to rest a foot on), which
+    the renderer draws with the room."""
+
+    props: tuple[Box, ...] = ()
+
+
+def arm_reaching(
+    figure: Figure, posture: Posture, side: str, wrist_m: np.ndarray
+) -> dict[str, float]:
+    """Joint angles of the arm of `side` whose wrist reaches the world point `wrist_m` (in the
+    unsettled skeleton's metres, as `pose_skeleton` places the body), solved in closed form.
+
+    The elbow bends the forearm toward the arm's front, as in the skeleton, and the arm has no
+    twist of its own, so a point is reached exactly when it lies ahead, above, below or behind
+    the shoulder, leaning out to the arm's side no more than the straightened arm allows; one
+    out of reach, far out to the side close in, or across the chest is approached as near as
+    those limits allow.
+    """
+    f = figure
+    skeleton = pose_skeleton(f, posture)
+    chest = skeleton.chest_frame
+    sign = 1.0 if side == "left" else -1.0
+    vector = np.asarray(wrist_m, dtype=float) - skeleton.landmarks[landmark(side, "shoulder")]
+    fwd, up, left = (float(vector @ axis) for axis in (chest.fwd, chest.up, chest.left))
+    _, elbow = two_link(f.upper_arm_m, f.forearm_m, float(np.linalg.norm(vector)))
+    bend = math.radians(elbow)
+    along = f.upper_arm_m + f.forearm_m * math.cos(bend)  # the wrist's reach along the upper arm
+    across = f.forearm_m * math.sin(bend)  # and toward the arm's front
+    roll = math.asin(max(-1.0, min(1.0, -left / along)))
+    flex = math.atan2(up, fwd) - math.atan2(-along * math.cos(roll), across)
+    return {
+        "shoulder_flex": math.degrees(math.remainder(flex, 2 * math.pi)),
+        "shoulder_abd": -sign * math.degrees(roll),
+        "elbow_flex": elbow,
+    }
+
+
+def hand_on_floor(
+    figure: Figure, posture: Posture, side: str, ahead_m: float, out_m: float, floor_y: float
+) -> Posture:
+    """The posture with the fingertips of `side` on the floor, `ahead_m` ahead of the shoulder
+    (world +x) and `out_m` out to that side of it; `floor_y` is the floor's height in the
+    unsettled skeleton (minus the hips' height above the floor, for a body resting on its
+    legs)."""
+    skeleton = pose_skeleton(figure, posture)
+    outward = np.array([0.0, 0.0, -1.0 if side == "left" else 1.0])  # world z is -left
+    wrist = skeleton.landmarks[landmark(side, "shoulder")] + outward * out_m
+    wrist[0] += ahead_m
+    wrist[1] = floor_y + 0.01 + figure.hand_m
+    for _ in range(4):  # the hand hangs along the forearm: settle the fingertips on the floor
+        posture = posture.with_limb(side, **arm_reaching(figure, posture, side, wrist))
+        tip = pose_skeleton(figure, posture).landmarks[landmark(side, "index")]
+        wrist[1] += floor_y + 0.01 - tip[1]
+    return posture

@@ -4,7 +4,8 @@ Limbs are capsules, the trunk and pelvis are convex solids built from elliptical
 head is a sphere with hair, eyes, nose, mouth and ears. Each solid is drawn in two tones (its
 lit side lighter), solids further from the camera are darker, and everything is drawn back to
 front. The room (a wall with a skirting board and a picture or window, a floor with planks or
-tiles, an exercise mat) is drawn once per clip, since the camera does not move.
+tiles, an exercise mat, and any props such as a bench to rest a foot on) is drawn once per
+clip, since the camera does not move.
 """
 
 from __future__ import annotations
@@ -64,6 +65,18 @@ _MATS: tuple[Colour, ...] = (
     (60, 60, 60),
     (150, 110, 170),
 )
+
+
+_BENCHES: tuple[Colour, ...] = ((50, 70, 105), (95, 95, 100), (60, 110, 140), (150, 150, 145))
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box standing in the room (a bench, a sofa seat, a step): its lowest and highest
+    corners, world metres, edges along the world axes."""
+
+    low_m: tuple[float, float, float]
+    high_m: tuple[float, float, float]
 
 
 @dataclass(frozen=True)
@@ -155,10 +168,13 @@ class _Solid:
 class Renderer:
     """Draws skeletons of one `Figure` with one `Look` through one `Camera`."""
 
-    def __init__(self, figure: Figure, look: Look, camera: Camera) -> None:
+    def __init__(
+        self, figure: Figure, look: Look, camera: Camera, props: tuple[Box, ...] = ()
+    ) -> None:
         self.figure = figure
         self.look = look
         self.camera = camera
+        self.props = props
         self._light = np.array(look.light_dir)
         self._background = self._draw_room()
 
@@ -211,6 +227,8 @@ class Renderer:
         _fill_poly(image, cam.project(board)[0], _scaled(self.look.wall, 0.7))
         self._floor_texture(image, wall_at, flat_ahead, right)
         self._mat(image)
+        for box in self.props:
+            self._box(image, box)
         return image
 
     def _floor_texture(
@@ -247,6 +265,36 @@ class Renderer:
         px, depth = self.camera.project(points)
         if (depth > 0.2).all():
             _fill_poly(image, px, self.look.mat)
+
+    def _box(self, image: np.ndarray, box: Box) -> None:
+        """A prop, drawn into the room: the performer is always in front of it or on it."""
+        low, high = np.array(box.low_m), np.array(box.high_m)
+        # Upholstery that stands out from the performer's clothes and from the floor.
+        colour = next(
+            c for c in _BENCHES if c not in (self.look.trousers, self.look.shirt, self.look.floor)
+        )
+        for axis in range(3):
+            for sign in (-1.0, 1.0):
+                normal = np.zeros(3)
+                normal[axis] = sign
+                centre = (low + high) / 2 + normal * (high - low) / 2
+                if normal @ (self.camera.position - centre) <= 0:
+                    continue  # a face turned away from the camera
+                u, v = (a for a in range(3) if a != axis)
+                corners = []
+                for du, dv in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+                    corner = centre.copy()
+                    corner[u] += du * (high[u] - low[u]) / 2
+                    corner[v] += dv * (high[v] - low[v]) / 2
+                    corners.append(corner)
+                px, depth = self.camera.project(np.array(corners))
+                if (depth <= 0.2).any():
+                    continue
+                factor = 0.75 + 0.3 * float(np.clip(normal @ self._light, -1.0, 1.0))
+                _fill_poly(image, px, _scaled(colour, factor))
+                cv2.polylines(
+                    image, [_fixed(px)], True, _scaled(colour, 0.6), 1, cv2.LINE_AA, _SHIFT
+                )
 
     # -- the performer ----------------------------------------------------------------------
 
