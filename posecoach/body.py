@@ -132,15 +132,20 @@ def observe_front(landmarks: Landmarks, facing: int, torso: float) -> Side | Non
 
 
 def observe_high(landmarks: Landmarks, torso: float) -> Side | None:
-    """The leg whose knee and ankle are higher in the image; None when they are level."""
-    xy = landmarks.xy_px
+    """The leg whose knee and ankle are higher in the image, each measured from its own hip;
+    None when they are level.
+
+    Measuring from the hip cancels perspective: lying side-on with the legs level, the far leg
+    looks higher than the near one, but so does the far hip.
+    """
+    y = landmarks.xy_px[:, 1]
     if not torso > 0:
         return None
     left_higher = (
-        xy[Landmark.RIGHT_ANKLE, 1]
-        - xy[Landmark.LEFT_ANKLE, 1]
-        + xy[Landmark.RIGHT_KNEE, 1]
-        - xy[Landmark.LEFT_KNEE, 1]
+        (y[Landmark.RIGHT_ANKLE] - y[Landmark.RIGHT_HIP])
+        - (y[Landmark.LEFT_ANKLE] - y[Landmark.LEFT_HIP])
+        + (y[Landmark.RIGHT_KNEE] - y[Landmark.RIGHT_HIP])
+        - (y[Landmark.LEFT_KNEE] - y[Landmark.LEFT_HIP])
     ) / torso
     if abs(left_higher) < _MIN_FRONT_EVIDENCE:
         return None

@@ -7,12 +7,11 @@ pose model.
 
 import numpy as np
 import pytest
+from modelruns import generated_run, small
 
 from posecoach.coach import Status
 from posecoach.posefile import View, load_pose
 from posecoach.synth.stretches import STRETCH_MOTIONS
-
-from modelruns import generated_run, small
 
 pytestmark = pytest.mark.model
 
