@@ -102,6 +102,40 @@ def test_half_split_is_not_taken_for_the_stretch():
     assert values(a)["front_knee_bent"] > 160  # her front leg is straight
 
 
+def correct(assessment) -> bool:
+    """Judged in position with no form rule failing."""
+    return assessment.status is Status.IN_POSITION and all(
+        r.passed is not False for r in assessment.results
+    )
+
+
+BUTTERFLY_PHOTOS = "yoga_butterfly_images/BaddhaKonasana_butterfly"
+
+
+def test_butterfly_photos_seen_front_on_are_judged_a_correct_butterfly():
+    folder = footage(BUTTERFLY_PHOTOS)
+    photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    assert len(photos) == 60
+    found = front_on = right = 0
+    for photo in photos:
+        a = assess_image(photo, "butterfly")
+        found += a.detected
+        # Seen front-on: the set-up check passes (the person is in view and face-on).
+        front_on += a.status in (Status.IN_POSITION, Status.NOT_IN_POSITION)
+        right += correct(a)
+    print(f"butterfly photos: {found} with a person, {front_on} front-on, {right} correct")
+    assert found >= 55
+    assert front_on >= 0.6 * found
+    assert right >= 0.8 * front_on
+
+
+@pytest.mark.parametrize("photo", ["happy_baby.jpg", "legs_up_wall.jpg"])
+def test_lying_with_the_feet_off_the_floor_is_not_a_constructive_rest(photo):
+    a = assess_image(footage(f"fitinsight_images/{photo}"), "constructive_rest")
+    assert a.detected
+    assert not correct(a), (a.status, verdicts(a), values(a))
+
+
 @pytest.fixture(scope="module")
 def task_model(tmp_path_factory):
     return build_pose_task(tmp_path_factory.mktemp("model") / "pose_landmarker_full.task")

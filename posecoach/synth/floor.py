@@ -521,8 +521,8 @@ _BUTTERFLY_FAULTS: dict[str, tuple[str, ButterflyForm]] = {
         ButterflyForm(knee_up_m=(-0.015, 0.25), knee_out_m=(0.30, 0.20)),
     ),
     "feet_apart": (
-        "the feet apart, about 45 cm between the ankles, instead of sole to sole",
-        ButterflyForm(feet_apart_m=0.45),
+        "the feet apart, about 55 cm between the ankles, instead of sole to sole",
+        ButterflyForm(feet_apart_m=0.55),
     ),
 }
 
