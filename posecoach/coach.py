@@ -126,6 +126,21 @@ def _both_sides(role: str) -> tuple[Landmark, ...]:
     return PAIRED_JOINTS[parsed[1]]
 
 
+# The shoulders, hips, knees and ankles: their span tells how big the body is in the picture.
+_MAIN_JOINTS = [
+    landmark for joint in ("shoulder", "hip", "knee", "ankle") for landmark in PAIRED_JOINTS[joint]
+]
+
+
+def body_size_px(landmarks: Landmarks) -> float:
+    """How big the body is in the picture, in torso lengths' pixels: the torso length, or a
+    third of the span of the main joints when that is larger (lying seen from the feet, the
+    torso is foreshortened though the body is near)."""
+    span = landmarks.xy_px[_MAIN_JOINTS]
+    extent = float((span.max(axis=0) - span.min(axis=0)).max())
+    return max(torso_length_px(landmarks), extent / 3)
+
+
 @dataclass
 class SideTotals:
     """Counts for one side (or for the whole stretch when it is not done per side)."""
@@ -218,7 +233,7 @@ class Coach:
             return Status.NO_PERSON, None, None
         turn = body_turn_deg(landmarks)
         height = landmarks.resolution_wh[1]
-        if torso_length_px(landmarks) < self.settings.min_body_frac * height:
+        if body_size_px(landmarks) < self.settings.min_body_frac * height:
             return Status.TOO_FAR, turn, None
         needed = landmarks.xy_norm[self._needed]
         if np.any(needed.max(axis=0) - needed.min(axis=0) > 1.0):  # larger than the picture

@@ -1,5 +1,6 @@
 """Rules, roles and the coach on landmarks built from joint angles."""
 
+import numpy as np
 import pytest
 
 from posecoach.body import Side
@@ -140,6 +141,29 @@ def test_body_larger_than_the_picture_is_too_close(kneeling_coach):
 def test_small_person_far_away_is_too_far(kneeling_coach):
     a = kneeling_coach.update(shifted(half_kneeling(), scale=0.25), 0.0, 0)
     assert a.status is Status.TOO_FAR and a.prompt == "Come closer to the camera"
+
+
+def test_lying_seen_from_the_feet_is_the_wrong_view_not_too_far():
+    """The torso is foreshortened (40 px, under 8% of the 720 px frame), but the body is big."""
+    from posecoach.landmarks import Landmarks
+
+    from builders import landmarks_from_points
+
+    points = {
+        Landmark.LEFT_SHOULDER: (560, 300),
+        Landmark.RIGHT_SHOULDER: (720, 300),
+        Landmark.LEFT_HIP: (590, 340),
+        Landmark.RIGHT_HIP: (690, 340),
+        Landmark.LEFT_KNEE: (540, 420),
+        Landmark.RIGHT_KNEE: (740, 420),
+        Landmark.LEFT_ANKLE: (600, 520),
+        Landmark.RIGHT_ANKLE: (680, 520),
+        Landmark.NOSE: (640, 270),
+    }
+    lm = landmarks_from_points({k: np.array(v, float) for k, v in points.items()}, near_left=True)
+    flat = Landmarks(lm.xy_norm, lm.z * 0, lm.visibility, None, lm.resolution_wh, 0.0, 0)
+    a = Coach(load_pose("constructive_rest")).update(flat, 0.0, 0)
+    assert a.status is Status.WRONG_VIEW and a.prompt == "Turn side-on to the camera"
 
 
 def test_hold_timer_runs_per_side(kneeling_coach):
