@@ -25,15 +25,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from posecoach.coach import Assessment, Coach, Status
 from posecoach.estimator import create_estimator
-from posecoach.posefile import Mode, View, load_pose, pose_paths
+from posecoach.posefile import Mode, PoseSpec, View, load_pose, pose_paths
+from posecoach.rules import When
 from posecoach.sources import Frame, open_source
-from posecoach.synth.clip import Clip, ClipSpec, side_list
+from posecoach.synth.clip import Clip, ClipSpec, TruthFrame, side_list
 from posecoach.synth.stretches import LEAVE_FRAME, STRETCH_MOTIONS
+from posecoach.temporal import EventKind
 
 FLAGGED = 0.5  # a rule is flagged when it fails in at least half the frames judged in position
 HOLD_S, REPS = 8.0, 4
@@ -59,7 +62,7 @@ def wrong_view(pose_id: str) -> str:
     return "oblique-75" if STRETCH_MOTIONS[pose_id].on_floor else "front"
 
 
-def run(job: Job) -> dict[str, object]:
+def run(job: Job) -> dict[str, Any]:
     """Generate one clip, coach it through the model, compare with its truth."""
     pose = load_pose(job.pose_id)
     one_side = job.kind != "correct" and pose.per_side
@@ -89,37 +92,68 @@ def run(job: Job) -> dict[str, object]:
     finally:
         estimator.close()
     summary = clip.truth(truth_frames)
-    judged = [a for a in assessments if a.status is Status.IN_POSITION]
-    form = [r for r in pose.rules if not r.gate]
-
-    def flagged() -> set[str]:
-        return {
-            rule.id
-            for rule in form
-            if judged and np.mean([_passed(a, rule.id) is False for a in judged]) >= FLAGGED
-        }
-
+    if pose.mode is Mode.REPS:
+        flagged, truly_failing = _rep_verdicts(pose, assessments, truth_frames, summary)
+    else:
+        flagged, truly_failing = _hold_verdicts(pose, assessments, truth_frames)
     truly = np.array([t.in_position for t in truth_frames])
-    truly_failing = {
-        rule.id
-        for rule in form
-        if truly.any()
-        and np.mean(
-            [t.passes[rule.id] is False for t, ok in zip(truth_frames, truly, strict=True) if ok]
-        )
-        >= FLAGGED
-    }
     seen = [a for a, ok in zip(assessments, truly, strict=True) if ok and a.detected]
     totals = assessments[-1].totals
     return {
         "job": job,
         "true": {k: (v["hold_s"], v["reps"]) for k, v in summary["totals"].items()},
         "measured": {k: (v.hold_s, v.reps) for k, v in totals.items()},
-        "flagged": flagged(),
+        "flagged": flagged,
         "truly_failing": truly_failing,
         "wrong_view": sum(a.status is Status.WRONG_VIEW for a in seen) / max(len(seen), 1),
         "detected": sum(a.detected for a in assessments) / len(assessments),
     }
+
+
+def _hold_verdicts(
+    pose: PoseSpec, assessments: list[Assessment], truth_frames: list[TruthFrame]
+) -> tuple[set[str], set[str]]:
+    """Form rules failing in at least half the frames: as the coach judged them in position,
+    and as the truth has them truly in position."""
+    judged = [a for a in assessments if a.status is Status.IN_POSITION]
+    truly = [t for t in truth_frames if t.in_position]
+    form = [r for r in pose.rules if not r.gate]
+    flagged = {
+        r.id
+        for r in form
+        if judged and np.mean([_passed(a, r.id) is False for a in judged]) >= FLAGGED
+    }
+    failing = {
+        r.id for r in form if truly and np.mean([t.passes[r.id] is False for t in truly]) >= FLAGGED
+    }
+    return flagged, failing
+
+
+def _rep_verdicts(
+    pose: PoseSpec,
+    assessments: list[Assessment],
+    truth_frames: list[TruthFrame],
+    summary: dict[str, Any],
+) -> tuple[set[str], set[str]]:
+    """Top-of-rep rules failing on any rep: as the coach judged the reps it counted, and as the
+    truth has them at the top of every full scripted rep."""
+    top = [r for r in pose.rules if r.when is When.TOP]
+    flagged = {
+        r.rule.id
+        for a in assessments
+        if any(e.kind is EventKind.REP_COUNTED for e in a.events)
+        for r in a.results
+        if r.rule.when is When.TOP and r.passed is False
+    }
+    fps = summary["fps"]
+    failing = {
+        r.id
+        for rep in summary["reps"]
+        if rep["full"]
+        for r in top
+        if truth_frames[min(round(rep["top_s"] * fps), len(truth_frames) - 1)].passes[r.id] is False
+    }
+    return flagged, failing
 
 
 def _passed(assessment: Assessment, rule_id: str) -> bool | None:
@@ -186,8 +220,8 @@ def main() -> None:
     jobs = []
     for pose_id in stretches:
         jobs += [Job(pose_id, "correct", 50 + seed) for seed in range(args.seeds)]
-        faults = sorted(set(STRETCH_MOTIONS[pose_id].faults) - UNJUDGED)
-        jobs += [Job(pose_id, "fault", 60 + n, fault) for n, fault in enumerate(faults)]
+        names = sorted(set(STRETCH_MOTIONS[pose_id].faults) - UNJUDGED)
+        jobs += [Job(pose_id, "fault", 60 + n, fault) for n, fault in enumerate(names)]
         jobs.append(Job(pose_id, "view", 70))
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -203,14 +237,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for pose_id in stretches:
         pose = load_pose(pose_id)
-        rows = [r for r in results if r["job"].pose_id == pose_id]  # type: ignore[attr-defined]
-        correct = [r for r in rows if r["job"].kind == "correct"]  # type: ignore[attr-defined]
-        faults = [r for r in rows if r["job"].kind == "fault"]  # type: ignore[attr-defined]
-        view = next(r for r in rows if r["job"].kind == "view")  # type: ignore[attr-defined]
+        rows = [r for r in results if r["job"].pose_id == pose_id]
+        correct = [r for r in rows if r["job"].kind == "correct"]
+        faults = [r for r in rows if r["job"].kind == "fault"]
+        wrong = next(r for r in rows if r["job"].kind == "view")
         print(
             f"| {pose_id} | {pose.view.value} | {pose.mode.value} | {pose.target_label} | "
             f"{_correct_text(pose.mode, correct)} | {_faults_text(faults)} | "
-            f"{view['wrong_view']:.0%} reported | {real.get(pose_id, '')} |"
+            f"{wrong['wrong_view']:.0%} reported | {real.get(pose_id, '')} |"
         )
     print(
         "\ncorrect form: worst |measured - true| hold over the sides and seeds (or counted/true "
@@ -220,29 +254,33 @@ def main() -> None:
     )
 
 
-def _correct_text(mode: Mode, rows: list[dict[str, object]]) -> str:
-    flagged = set().union(*(r["flagged"] for r in rows))  # type: ignore[arg-type]
+def _correct_text(mode: Mode, rows: list[dict[str, Any]]) -> str:
+    flagged = set().union(*(r["flagged"] for r in rows))
     if mode is Mode.HOLD:
         worst = max(
-            abs(r["measured"][side][0] - true[0])  # type: ignore[index]
-            for r in rows
-            for side, true in r["true"].items()  # type: ignore[attr-defined]
+            abs(r["measured"][side][0] - true[0]) for r in rows for side, true in r["true"].items()
         )
         text = f"hold within {worst:.1f} s"
     else:
-        pairs = [
-            f"{r['measured'][k][1]}/{true[1]}"  # type: ignore[index]
-            for r in rows
-            for k, true in r["true"].items()  # type: ignore[attr-defined]
-        ]
+        pairs = [f"{r['measured'][k][1]}/{true[1]}" for r in rows for k, true in r["true"].items()]
         text = "reps " + ", ".join(pairs)
     return text + ("; flagged " + ", ".join(sorted(flagged)) if flagged else "; nothing flagged")
 
 
-def _faults_text(rows: list[dict[str, object]]) -> str:
-    right = [r for r in rows if r["flagged"] == r["truly_failing"] and r["truly_failing"]]
+def _caught(row: dict[str, Any]) -> bool:
+    """A hold fault is caught when exactly its failing rules are flagged; a reps fault when
+    the rules failing at the top of a rep are, and only the full reps are counted."""
+    if row["flagged"] != row["truly_failing"]:
+        return False
+    if load_pose(row["job"].pose_id).mode is Mode.REPS:
+        return all(row["measured"][k][1] == true[1] for k, true in row["true"].items())
+    return bool(row["truly_failing"])
+
+
+def _faults_text(rows: list[dict[str, Any]]) -> str:
+    right = [r for r in rows if _caught(r)]
     missed = [
-        f"{r['job'].fault} ({', '.join(sorted(r['flagged'])) or 'nothing'})"  # type: ignore[attr-defined]
+        f"{r['job'].fault} ({', '.join(sorted(r['flagged'])) or 'nothing'})"
         for r in rows
         if r not in right
     ]
