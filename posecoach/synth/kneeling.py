@@ -258,8 +258,9 @@ def _standing_hip_flexor_script(figure: Figure, options: ScriptOptions) -> Scrip
 
 @dataclass(frozen=True)
 class LungeForm:
-    """The low lunge: trunk pitch, the long back leg, the front knee; the twist: how far the
-    chest turns toward the front leg and how far the raised arm tips forward from vertical."""
+    """The low lunge: trunk pitch (leaning further forward when the supporting hand could not
+    reach the floor), the long back leg, the front knee; the twist: how far the chest turns
+    toward the front leg and how far the raised arm tips forward from vertical."""
 
     trunk_deg: float = 55.0
     back_thigh_deg: float = 60.0
@@ -284,9 +285,8 @@ _LUNGE_FAULTS: dict[str, tuple[str, LungeForm]] = {
         LungeForm(chest_turn_deg=10.0),
     ),
     "back_knee_bent": (
-        "the back knee bent to about 115 deg, the shin level with the floor (the hips higher,"
-        " the trunk further forward for the hand to reach the floor)",
-        LungeForm(back_thigh_deg=25.0, back_knee_deg=115.0, trunk_deg=65.0),
+        "the back knee bent to about 115 deg, the shin level with the floor",
+        LungeForm(back_thigh_deg=25.0, back_knee_deg=115.0),
     ),
 }
 
@@ -296,20 +296,30 @@ def low_lunge(figure: Figure, working: str, form: LungeForm, twist: float) -> Po
     `twist` (0 to 1: how far through the movement), the front leg's arm sweeps out and up to
     the ceiling and the chest turns toward it, the other hand staying on the floor."""
     f = figure
-    pitch = _HANDS_DOWN_TRUNK_DEG + (form.trunk_deg - _HANDS_DOWN_TRUNK_DEG) * twist
     front_side = other_side(working)
-    back, hip_height = leg_on_toes(
-        f, -form.back_thigh_deg, form.back_knee_deg, _TUCKED_TOES_DEG, pitch
-    )
-    thigh, shin = reach_floor(f, hip_height, form.front_knee_deg, flat_ankle_height(f))
     turn = form.chest_turn_deg * twist
-    posture = Posture(
-        trunk_pitch=pitch,
-        chest_twist=turn if front_side == "left" else -turn,
-        neck_pitch=-30.0 * twist,
-    )
-    posture = posture.with_limb(working, **back, **arm(0.0, 10.0, pitch))
-    posture = posture.with_limb(front_side, **leg(thigh, shin, 0.0, pitch), **arm(0.0, 10.0, pitch))
+    pitch = _HANDS_DOWN_TRUNK_DEG + (form.trunk_deg - _HANDS_DOWN_TRUNK_DEG) * twist
+    reach = 0.97 * (f.upper_arm_m + f.forearm_m + f.hand_m)
+    while True:
+        back, hip_height = leg_on_toes(
+            f, -form.back_thigh_deg, form.back_knee_deg, _TUCKED_TOES_DEG, pitch
+        )
+        thigh, shin = reach_floor(f, hip_height, form.front_knee_deg, flat_ankle_height(f))
+        posture = Posture(
+            trunk_pitch=pitch,
+            chest_twist=turn if front_side == "left" else -turn,
+            neck_pitch=-30.0 * twist,
+        )
+        posture = posture.with_limb(working, **back, **arm(0.0, 10.0, pitch))
+        posture = posture.with_limb(
+            front_side, **leg(thigh, shin, 0.0, pitch), **arm(0.0, 10.0, pitch)
+        )
+        # The supporting shoulder must be low enough for the hand to reach the floor: a chest
+        # that does not turn (or hips held higher) needs the trunk further forward.
+        shoulder = pose_skeleton(f, posture).landmarks[landmark(working, "shoulder")]
+        if shoulder[1] + hip_height <= reach or pitch >= 89.0:
+            break
+        pitch += 1.0
     posture = hand_on_floor(f, posture, working, 0.04, 0.05, -hip_height)
     if twist == 0:
         return hand_on_floor(f, posture, front_side, 0.04, 0.05, -hip_height)
