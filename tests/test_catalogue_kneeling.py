@@ -1,0 +1,183 @@
+"""End to end through the real pose model: the standing and kneeling stretches of the catalogue
+(standing hip flexor, low lunge twist, kneeling lunge, half-kneeling with the back foot raised,
+pigeon) on generated clips, against their exact truth: hold time per side and the rules flagged,
+for correct form on both sides and for each scripted fault on one side."""
+
+from collections.abc import Iterator
+
+import pytest
+from modelruns import assert_holds_match, generated_run, small
+
+from posecoach.coach import Status
+from posecoach.posefile import PoseSpec
+from posecoach.synth import clip as synth_clip
+from posecoach.synth.render import Renderer
+
+pytestmark = pytest.mark.model
+
+HOLD_S = 6.0
+FPS = 15.0
+
+
+class _StagedClip(synth_clip.Clip):
+    """A clip whose picture includes its script's props (the bench under a raised foot)."""
+
+    def __init__(self, spec: synth_clip.ClipSpec, pose: PoseSpec) -> None:
+        super().__init__(spec, pose)
+        props = getattr(self.script, "props", ())
+        self.renderer = Renderer(self.figure, self.look, self.camera, props=props)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def props_drawn() -> Iterator[None]:
+    """Clips are written with their props drawn: `Clip` does not yet hand a script's props to
+    the renderer, so the bench is added here."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synth_clip, "Clip", _StagedClip)
+        yield
+
+
+def _xfail(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+# Side-on, the coach reads which way the person faces from the nose ahead of the ears and the
+# toes ahead of the heels. In pigeon the back foot lies on its top, toes pointing back, and the
+# model puts the folded front foot's toes behind its heel too, so the feet outvote the nose:
+# after a second the facing flips, ahead and behind swap, and with them the front and back legs.
+_PIGEON_FACING = (
+    "coach limit: the facing read from the toes (pointing back in pigeon) flips to the wrong "
+    "way after a second in the hold, swapping front and back legs; measured: "
+)
+
+
+# -- correct form, both sides ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pose_id", "seed"),
+    [
+        pytest.param(
+            "standing_hip_flexor",
+            31,
+            marks=_xfail(
+                "known limit, the first second on a side: standing with the feet together the "
+                "working side was guessed right, so 0.6 s of the left hold went uncredited "
+                "while it settled; with 0.2 s of model lag getting in and 0.13 s coming out "
+                "the left hold is 6.87 s against 7.87 s true (right 7.13 s)"
+            ),
+        ),
+        ("low_lunge_twist", 32),
+        ("kneeling_lunge", 33),
+        pytest.param(
+            "half_kneeling_foot_elevated",
+            34,
+            marks=_xfail(
+                "known limit, legs labelled the wrong way round for a whole hold: on the left "
+                "side the model labels the back leg (the foot on the bench) right and the front "
+                "leg left, so the left hold goes to the right side (left 0.6 s against 7.07 s "
+                "true, right 8.73 s)"
+            ),
+        ),
+        pytest.param(
+            "pigeon",
+            35,
+            marks=_xfail(
+                _PIGEON_FACING + "the facing flips on entering the pigeon on both sides (left "
+                "hold 6.53 s against 7.93 s true, right 1.33 s against 7.93 s)"
+            ),
+        ),
+    ],
+)
+def test_correct_form_holds_on_both_sides_and_flags_nothing(tmp_path_factory, pose_id, seed):
+    run = generated_run(tmp_path_factory, small(pose_id, hold_s=HOLD_S, fps=FPS, seed=seed))
+    assert run.truly_failing() == set()
+    assert run.flagged() == set()
+    assert_holds_match(run)
+
+
+# -- each fault, on one side -------------------------------------------------------------------
+
+# The model reads the front knee of a low lunge more open than it is (true 90 deg): it puts
+# the front hip landmark up the trunk, which folds down over the front thigh.
+_LUNGE_KNEE = (
+    "model error, not a coach limit: the model reads the true 90 deg front knee of the low "
+    "lunge at {} deg (median in position), its front hip landmark placed up the trunk folded "
+    "over the thigh, so front_knee_90 (75-105 deg) is flagged as well"
+)
+
+FAULTS = [
+    ("standing_hip_flexor", "torso_lean", "torso_upright", 41),
+    ("standing_hip_flexor", "back_knee_bent", "back_knee_straight", 42),
+    ("standing_hip_flexor", "front_knee_locked", "front_knee_soft", 43),
+    pytest.param(
+        "low_lunge_twist",
+        "arm_not_vertical",
+        "arm_vertical",
+        44,
+        marks=_xfail(_LUNGE_KNEE.format("106 (104-109)")),
+    ),
+    pytest.param(
+        "low_lunge_twist",
+        "chest_closed",
+        "chest_turned",
+        45,
+        marks=_xfail(_LUNGE_KNEE.format("118 (102-125)")),
+    ),
+    pytest.param(
+        "low_lunge_twist",
+        "back_knee_bent",
+        "back_leg_long",
+        46,
+        marks=_xfail(_LUNGE_KNEE.format("116 (111-122)")),
+    ),
+    ("kneeling_lunge", "hip_not_forward", "hips_forward", 47),
+    ("kneeling_lunge", "torso_lean", "torso_upright", 48),
+    ("kneeling_lunge", "front_foot_far", "front_knee_angle", 49),
+    ("half_kneeling_foot_elevated", "torso_lean", "torso_upright", 50),
+    ("half_kneeling_foot_elevated", "hip_not_forward", "hip_forward", 51),
+    ("half_kneeling_foot_elevated", "front_foot_far", "front_knee_90", 52),
+    ("pigeon", "back_knee_bent", "back_leg_long", 53),
+    pytest.param(
+        "pigeon",
+        "hips_high",
+        "hips_low",
+        54,
+        marks=_xfail(
+            _PIGEON_FACING + "it flips 2 s into the hold; from then back_leg_long measures the "
+            "folded front knee and is flagged as well"
+        ),
+    ),
+    pytest.param(
+        "pigeon",
+        "torso_collapsed",
+        "torso_supported",
+        55,
+        marks=_xfail(
+            _PIGEON_FACING + "it flips 1.5 s into the hold; from then back_leg_long measures "
+            "the folded front knee (median 8 deg) and is flagged as well, and the hold goes to "
+            "the right side"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("pose_id", "fault", "rule_id", "seed"), FAULTS)
+def test_each_fault_is_flagged_and_nothing_else(tmp_path_factory, pose_id, fault, rule_id, seed):
+    spec = small(pose_id, sides=("left",), hold_s=HOLD_S, fps=FPS, fault=fault, seed=seed)
+    run = generated_run(tmp_path_factory, spec)
+    assert run.truly_failing() == {rule_id}
+    assert run.flagged() == {rule_id}
+
+
+# -- leaving the frame -------------------------------------------------------------------------
+
+
+def test_hold_resumes_after_leaving_the_frame(tmp_path_factory):
+    spec = small(
+        "kneeling_lunge", sides=("right",), hold_s=HOLD_S, fps=FPS, fault="leave_frame", seed=36
+    )
+    run = generated_run(tmp_path_factory, spec)
+    assert any(a.status is Status.NO_PERSON for a in run.assessments)
+    assert run.flagged() == set()
+    assert_holds_match(run)
