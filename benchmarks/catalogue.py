@@ -15,7 +15,7 @@ MediaPipe full model and the coach exactly as `posecoach replay` runs them:
 Then real footage from ../shared/footage (skipped where absent): the 60 butterfly images,
 the constructive-rest negatives, and the bridge clip.
 
-Usage: python benchmarks/catalogue.py [--seeds N] [--workers N] [--footage DIR]
+Usage: python benchmarks/catalogue.py [--seeds N] [--workers N] [--footage DIR] [STRETCH ...]
 """
 
 from __future__ import annotations
@@ -214,9 +214,14 @@ def main() -> None:
     parser.add_argument(
         "--footage", type=Path, default=REPO.parent / "shared" / "footage", help="real footage"
     )
+    parser.add_argument("stretches", nargs="*", help="only these stretches (default: all)")
     args = parser.parse_args()
 
-    stretches = [p for p in sorted(pose_paths()) if p in STRETCH_MOTIONS]
+    stretches = [
+        p
+        for p in sorted(pose_paths())
+        if p in STRETCH_MOTIONS and (not args.stretches or p in args.stretches)
+    ]
     jobs = []
     for pose_id in stretches:
         jobs += [Job(pose_id, "correct", 50 + seed) for seed in range(args.seeds)]

@@ -3,38 +3,15 @@
 pigeon) on generated clips, against their exact truth: hold time per side and the rules flagged,
 for correct form on both sides and for each scripted fault on one side."""
 
-from collections.abc import Iterator
-
 import pytest
 from modelruns import assert_holds_match, generated_run, small
 
 from posecoach.coach import Status
-from posecoach.posefile import PoseSpec
-from posecoach.synth import clip as synth_clip
-from posecoach.synth.render import Renderer
 
 pytestmark = pytest.mark.model
 
 HOLD_S = 6.0
 FPS = 15.0
-
-
-class _StagedClip(synth_clip.Clip):
-    """A clip whose picture includes its script's props (the bench under a raised foot)."""
-
-    def __init__(self, spec: synth_clip.ClipSpec, pose: PoseSpec) -> None:
-        super().__init__(spec, pose)
-        props = getattr(self.script, "props", ())
-        self.renderer = Renderer(self.figure, self.look, self.camera, props=props)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def props_drawn() -> Iterator[None]:
-    """Clips are written with their props drawn: `Clip` does not yet hand a script's props to
-    the renderer, so the bench is added here."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(synth_clip, "Clip", _StagedClip)
-        yield
 
 
 def _xfail(reason: str) -> pytest.MarkDecorator:

@@ -183,7 +183,9 @@ class Clip:
             * float(np.linalg.norm(self.camera.target - self.camera.position))
         )
         self._exit = right * (1 if facing == "right" else -1) * (visible_half_m + 1.2)
-        self.renderer = Renderer(self.figure, self.look, self.camera)
+        # Objects the script is performed around (a bench under a raised foot) are drawn too.
+        props = getattr(self.script, "props", ())
+        self.renderer = Renderer(self.figure, self.look, self.camera, props=props)
         self._light_phase = float(rng.uniform(0, 2 * math.pi))
         self._noise_seed = int(rng.integers(2**31))
 
