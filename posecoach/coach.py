@@ -133,9 +133,9 @@ _MAIN_JOINTS = [
 
 
 def body_size_px(landmarks: Landmarks) -> float:
-    """How big the body is in the picture, in torso lengths' pixels: the torso length, or a
-    third of the span of the main joints when that is larger (lying seen from the feet, the
-    torso is foreshortened though the body is near)."""
+    """How big the body is in the picture, in pixels: the torso length, or a third of the span
+    of the main joints when that is larger (lying seen from the feet, the torso is
+    foreshortened though the body is near)."""
     span = landmarks.xy_px[_MAIN_JOINTS]
     extent = float((span.max(axis=0) - span.min(axis=0)).max())
     return max(torso_length_px(landmarks), extent / 3)
