@@ -210,8 +210,6 @@ def _motion(
 
 MOTION_WINDOW_S = 2.0
 
-_TWO_ROLES = "two roles"
-
 RULE_KINDS: dict[str, RuleKind] = {
     "angle": RuleKind(
         name="angle",
@@ -258,7 +256,7 @@ RULE_KINDS: dict[str, RuleKind] = {
             "relation": Param(
                 ParamType.CHOICE,
                 "ahead_of, behind, above or below",
-                choices=("ahead_of", "behind", "above", "below"),
+                choices=tuple(_RELATION_DIRECTIONS),
             ),
             "reference": Param(ParamType.ROLE, "a role"),
         },
@@ -271,7 +269,7 @@ RULE_KINDS: dict[str, RuleKind] = {
         name="distance",
         description="distance between two roles in the image, in torso lengths",
         unit_key="torso",
-        required={"between": Param(ParamType.ROLES, _TWO_ROLES, count=2)},
+        required={"between": Param(ParamType.ROLES, "two roles", count=2)},
         optional={
             "axis": Param(
                 ParamType.CHOICE,

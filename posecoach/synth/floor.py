@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
@@ -21,6 +20,8 @@ from posecoach.synth.postures import (
     StretchMotion,
     arm,
     arm_toward,
+    fault_form,
+    fault_texts,
     fit_limb,
     flat_ankle_height,
     leg,
@@ -180,14 +181,6 @@ def _hold_script(
 _FIDGET_S = 0.9  # one restless move
 
 
-_Form = TypeVar("_Form")
-
-
-def _fault_form(faults: dict[str, tuple[str, _Form]], fault: str | None, correct: _Form) -> _Form:
-    """The form a fault renders, or the correct form."""
-    return faults[fault][1] if fault in faults else correct
-
-
 def _named(side: str | None) -> str:
     """The working side of a stretch done per side (always given)."""
     if side is None:
@@ -306,7 +299,7 @@ def knee_to_chest(figure: Figure, working: str, form: KneeToChestForm) -> Postur
 
 
 def _knee_to_chest_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_KNEE_TO_CHEST_FAULTS, options.fault, KneeToChestForm())
+    form = fault_form(_KNEE_TO_CHEST_FAULTS, options.fault, KneeToChestForm())
     return _hold_script(
         options,
         lying_long(figure),
@@ -355,7 +348,7 @@ def leg_lift(figure: Figure, working: str, form: LegLiftForm) -> Posture:
 
 
 def _leg_lift_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_LEG_LIFT_FAULTS, options.fault, LegLiftForm())
+    form = fault_form(_LEG_LIFT_FAULTS, options.fault, LegLiftForm())
     return _hold_script(
         options,
         hook_lying(figure, _HOOK_KNEE_DEG, _arms_by_sides()),
@@ -400,7 +393,7 @@ def _rest_fidgets(figure: Figure, rest: Posture) -> list[Posture]:
 
 
 def _constructive_rest_script(figure: Figure, options: ScriptOptions) -> Script:
-    knee = _fault_form(_REST_FAULTS, options.fault, _REST_KNEE_DEG)
+    knee = fault_form(_REST_FAULTS, options.fault, _REST_KNEE_DEG)
     target = hook_lying(figure, knee, _hands_on_belly())
     fidgets = _rest_fidgets(figure, target) if options.fault == "fidgeting" else None
     return _hold_script(options, lying_long(figure), lambda _: target, _getting_up(figure), fidgets)
@@ -485,7 +478,7 @@ def _kneeling_up(figure: Figure) -> Posture:
 
 
 def _bird_dog_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_BIRD_DOG_FAULTS, options.fault, BirdDogForm())
+    form = fault_form(_BIRD_DOG_FAULTS, options.fault, BirdDogForm())
     return _hold_script(
         options,
         all_fours(figure),
@@ -593,13 +586,9 @@ def sitting_knees_up(figure: Figure) -> Posture:
 
 
 def _butterfly_script(figure: Figure, options: ScriptOptions) -> Script:
-    target = butterfly(figure, _fault_form(_BUTTERFLY_FAULTS, options.fault, ButterflyForm()))
+    target = butterfly(figure, fault_form(_BUTTERFLY_FAULTS, options.fault, ButterflyForm()))
     rest = sitting_knees_up(figure)
     return _hold_script(options, rest, lambda _: target, [standing(figure)])
-
-
-def _faults(table: Mapping[str, tuple[str, object]]) -> dict[str, str]:
-    return {name: text for name, (text, _) in table.items()}
 
 
 MOTIONS: dict[str, StretchMotion] = {
@@ -614,35 +603,35 @@ MOTIONS: dict[str, StretchMotion] = {
         id="supine_knee_to_chest",
         per_side=True,
         on_floor=True,
-        faults=_faults(_KNEE_TO_CHEST_FAULTS),
+        faults=fault_texts(_KNEE_TO_CHEST_FAULTS),
         build=_knee_to_chest_script,
     ),
     "lying_leg_lift": StretchMotion(
         id="lying_leg_lift",
         per_side=True,
         on_floor=True,
-        faults=_faults(_LEG_LIFT_FAULTS),
+        faults=fault_texts(_LEG_LIFT_FAULTS),
         build=_leg_lift_script,
     ),
     "constructive_rest": StretchMotion(
         id="constructive_rest",
         per_side=False,
         on_floor=True,
-        faults=_faults(_REST_FAULTS),
+        faults=fault_texts(_REST_FAULTS),
         build=_constructive_rest_script,
     ),
     "bird_dog": StretchMotion(
         id="bird_dog",
         per_side=True,
         on_floor=True,
-        faults=_faults(_BIRD_DOG_FAULTS),
+        faults=fault_texts(_BIRD_DOG_FAULTS),
         build=_bird_dog_script,
     ),
     "butterfly": StretchMotion(
         id="butterfly",
         per_side=False,
         on_floor=True,
-        faults=_faults(_BUTTERFLY_FAULTS),
+        faults=fault_texts(_BUTTERFLY_FAULTS),
         build=_butterfly_script,
     ),
 }

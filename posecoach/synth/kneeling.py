@@ -6,7 +6,6 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
@@ -20,6 +19,8 @@ from posecoach.synth.postures import (
     arm,
     arm_reaching,
     arm_to,
+    fault_form,
+    fault_texts,
     fit_limb,
     flat_ankle_height,
     hand_on_floor,
@@ -32,8 +33,6 @@ from posecoach.synth.postures import (
     walk_out_and_back,
 )
 from posecoach.synth.render import Box
-
-F = TypeVar("F")
 
 # The joint angles fitted when a knee and an ankle must reach their points.
 _LEG = ("hip_flex", "hip_abd", "hip_rot", "knee_flex")
@@ -164,16 +163,11 @@ def _hold_each_side(
     return script
 
 
-def _fault_form(faults: dict[str, tuple[str, F]], fault: str | None, default: F) -> F:
-    """The form of the named fault, or `default` (correct form, or a fault of another kind)."""
-    return faults[fault][1] if fault in faults else default
-
-
 # -- half-kneeling hip flexor -------------------------------------------------------------
 
 
 def _half_kneeling_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_KNEEL_FAULTS, options.fault, KneelForm())
+    form = fault_form(_KNEEL_FAULTS, options.fault, KneelForm())
 
     def route(side: str) -> _Route:
         deeper = None
@@ -243,7 +237,7 @@ def split_stance(figure: Figure, working: str, form: SplitForm) -> Posture:
 
 
 def _standing_hip_flexor_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_SPLIT_FAULTS, options.fault, SplitForm())
+    form = fault_form(_SPLIT_FAULTS, options.fault, SplitForm())
 
     def route(side: str) -> _Route:
         split = split_stance(figure, side, form)
@@ -335,7 +329,7 @@ def low_lunge(figure: Figure, working: str, form: LungeForm, twist: float) -> Po
 
 
 def _low_lunge_twist_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_LUNGE_FAULTS, options.fault, LungeForm())
+    form = fault_form(_LUNGE_FAULTS, options.fault, LungeForm())
 
     def route(side: str) -> _Route:
         down = low_lunge(figure, side, form, twist=0.0)
@@ -378,7 +372,7 @@ _KNEELING_LUNGE_FAULTS: dict[str, tuple[str, KneelForm]] = {
 
 
 def _kneeling_lunge_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_KNEELING_LUNGE_FAULTS, options.fault, _KNEELING_LUNGE)
+    form = fault_form(_KNEELING_LUNGE_FAULTS, options.fault, _KNEELING_LUNGE)
 
     def route(side: str) -> _Route:
         return _Route(
@@ -469,7 +463,7 @@ def _bench_route(figure: Figure, kneel: Posture, working: str) -> tuple[Posture,
 
 
 def _foot_elevated_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_FOOT_ELEVATED_FAULTS, options.fault, _FOOT_ELEVATED)
+    form = fault_form(_FOOT_ELEVATED_FAULTS, options.fault, _FOOT_ELEVATED)
     first = options.sides[0] or "left"
     held = half_kneel(figure, first, form)
     bench = bench_under(figure, held, first)
@@ -594,7 +588,7 @@ def hands_and_knees(figure: Figure) -> Posture:
 
 
 def _pigeon_script(figure: Figure, options: ScriptOptions) -> Script:
-    form = _fault_form(_PIGEON_FAULTS, options.fault, PigeonForm())
+    form = fault_form(_PIGEON_FAULTS, options.fault, PigeonForm())
     fours = hands_and_knees(figure)
 
     def route(side: str) -> _Route:
@@ -617,7 +611,7 @@ MOTIONS: dict[str, StretchMotion] = {
         id="half_kneeling_hip_flexor",
         per_side=True,
         on_floor=False,
-        faults={name: text for name, (text, _) in _KNEEL_FAULTS.items()}
+        faults=fault_texts(_KNEEL_FAULTS)
         | {"bounce": "bouncing in the hold: pulsing deeper twice a second"},
         build=_half_kneeling_script,
     ),
@@ -625,35 +619,35 @@ MOTIONS: dict[str, StretchMotion] = {
         id="standing_hip_flexor",
         per_side=True,
         on_floor=False,
-        faults={name: text for name, (text, _) in _SPLIT_FAULTS.items()},
+        faults=fault_texts(_SPLIT_FAULTS),
         build=_standing_hip_flexor_script,
     ),
     "low_lunge_twist": StretchMotion(
         id="low_lunge_twist",
         per_side=True,
         on_floor=False,
-        faults={name: text for name, (text, _) in _LUNGE_FAULTS.items()},
+        faults=fault_texts(_LUNGE_FAULTS),
         build=_low_lunge_twist_script,
     ),
     "kneeling_lunge": StretchMotion(
         id="kneeling_lunge",
         per_side=True,
         on_floor=False,
-        faults={name: text for name, (text, _) in _KNEELING_LUNGE_FAULTS.items()},
+        faults=fault_texts(_KNEELING_LUNGE_FAULTS),
         build=_kneeling_lunge_script,
     ),
     "half_kneeling_foot_elevated": StretchMotion(
         id="half_kneeling_foot_elevated",
         per_side=True,
         on_floor=False,
-        faults={name: text for name, (text, _) in _FOOT_ELEVATED_FAULTS.items()},
+        faults=fault_texts(_FOOT_ELEVATED_FAULTS),
         build=_foot_elevated_script,
     ),
     "pigeon": StretchMotion(
         id="pigeon",
         per_side=True,
         on_floor=True,
-        faults={name: text for name, (text, _) in _PIGEON_FAULTS.items()},
+        faults=fault_texts(_PIGEON_FAULTS),
         build=_pigeon_script,
     ),
 }

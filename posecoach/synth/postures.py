@@ -9,8 +9,9 @@ floor are solved exactly, so feet, knees and shoulders rest where the stretch pu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -296,3 +297,17 @@ def hand_on_floor(
         tip = pose_skeleton(figure, posture).landmarks[landmark(side, "index")]
         wrist[1] += floor_y + 0.01 - tip[1]
     return posture
+
+
+Form = TypeVar("Form")
+
+
+def fault_form(faults: Mapping[str, tuple[str, Form]], fault: str | None, default: Form) -> Form:
+    """The form the named fault renders, or `default` (correct form, or a fault of another
+    kind, such as leaving the frame)."""
+    return faults[fault][1] if fault is not None and fault in faults else default
+
+
+def fault_texts(faults: Mapping[str, tuple[str, object]]) -> dict[str, str]:
+    """Fault name -> what it renders, from a table of (text, form) pairs."""
+    return {name: text for name, (text, _) in faults.items()}
