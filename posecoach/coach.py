@@ -238,7 +238,7 @@ class Coach:
         needed = landmarks.xy_norm[self._needed]
         if np.any(needed.max(axis=0) - needed.min(axis=0) > 1.0):  # larger than the picture
             return Status.TOO_CLOSE, turn, None
-        edges = self._cut_edges(landmarks)
+        edges = self._cut_edges(needed)
         if edges:
             edge, joints = next(iter(edges.items()))
             return Status.CUT_OFF, turn, f"{_EDGE_FIXES[edge]}: your {joints} out of view"
@@ -251,10 +251,10 @@ class Coach:
             return Status.JOINTS_HIDDEN, turn, None
         return Status.IN_POSITION, turn, None
 
-    def _cut_edges(self, landmarks: Landmarks) -> dict[str, str]:
-        """Frame edges that cut off landmarks the rules read: edge -> the body parts (text)."""
+    def _cut_edges(self, xy: np.ndarray) -> dict[str, str]:
+        """Frame edges that cut off the landmarks the rules read (`xy`: their normalised
+        positions, in `self._needed` order): edge -> the body parts (text)."""
         margin = self.settings.edge_margin
-        xy = landmarks.xy_norm[self._needed]
         edges: dict[str, list[str]] = {}
         for edge, outside in (
             ("bottom", xy[:, 1] > 1 + margin),
