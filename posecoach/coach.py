@@ -24,8 +24,18 @@ from posecoach.body import (
 from posecoach.defaults import CoachSettings
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
-from posecoach.rules import History, Rule, RuleResult, When, joints_trusted
-from posecoach.temporal import Event, EventKind, HoldTimer, Phase, RepCounter
+from posecoach.rules import History, Rule, RuleResult, When
+from posecoach.smoothing import LandmarkSmoother, OneEuroParams
+from posecoach.temporal import (
+    Event,
+    EventKind,
+    HoldSettings,
+    HoldTimer,
+    Phase,
+    RepCounter,
+    RepSettings,
+)
+from posecoach.trust import JointTrust, TrustSettings
 
 
 class Status(enum.Enum):
@@ -49,6 +59,11 @@ _STATUS_PROMPTS = {
 }
 _SWITCH_SIDES_PROMPT = "Well done: now switch sides"
 _DONE_PROMPT = "Target reached: well done"
+_PRAISE = "Good: that's it"
+_HOLD_PAUSED = "Hold paused: "
+_TOO_FAST = "Slower: take each rep up and down with control"
+# Pending hold frames (the working side in doubt) are kept this long at most.
+_PENDING_MAX_MS = 5000.0
 _VIEW_PROMPTS = {
     View.SIDE: "Turn side-on to the camera",
     View.FRONT: "Face the camera",
@@ -147,6 +162,7 @@ class SideTotals:
 
     reps: int = 0
     hold_s: float = 0.0
+    best: float | None = None  # the furthest signal value of a counted rep
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,11 @@ class Assessment:
     hold_s: float
     totals: dict[str, SideTotals]  # "left"/"right" when per side, else "all"
     events: tuple[Event, ...] = field(default_factory=tuple)
+    # The landmarks the rules read (label swaps undone, smoothed) and which joints were
+    # trusted; None when nobody was found.
+    smoothed: Landmarks | None = None
+    trusted: np.ndarray | None = None
+    muted: bool = False
 
     @property
     def detected(self) -> bool:
@@ -178,9 +199,28 @@ class Coach:
 
     def __init__(self, pose: PoseSpec, settings: CoachSettings | None = None) -> None:
         self.pose = pose
-        self.settings = settings or CoachSettings()
-        self._tracker = BodyTracker(pose.working, self.settings.side_switch_s)
-        self._history = History()
+        self.settings = s = settings or CoachSettings()
+        self.muted = False  # form cues and praise are not given (set-up prompts still are)
+        self._tracker = BodyTracker(pose.working, s.side_switch_s)
+        self._trust = JointTrust(
+            TrustSettings(
+                min_visibility=s.min_visibility,
+                edge_margin=s.edge_margin,
+                bone_ratio_max=s.bone_ratio_max,
+                jump_torso=s.jump_torso,
+                jump_speed_torso_s=s.jump_speed_torso_s,
+                jump_settle_s=s.jump_settle_s,
+            )
+        )
+        self._smoother = LandmarkSmoother(
+            OneEuroParams(s.smooth_min_cutoff_hz, s.smooth_beta, s.smooth_d_cutoff_hz),
+            reset_after_s=s.hold_grace_s,
+        )
+        self._trusted = np.ones(len(Landmark), bool)
+        self._history = History()  # smoothed landmarks
+        self._raw_history = History()  # as the model gave them (label swaps undone)
+        self._hold_settings = HoldSettings(s.hold_grace_s, s.arm_s, s.unknown_max_s)
+        self._rep_settings = RepSettings(s.arm_s, s.min_rep_s, s.partial_rep_frac, s.rep_max_gap_s)
         # Every landmark the rules may read (both sides: which side a role means can change).
         self._needed = sorted(
             {
@@ -193,6 +233,9 @@ class Coach:
         )
         self._timers: dict[str, HoldTimer] = {}
         self._counters: dict[str, RepCounter] = {}
+        # Hold frames (timestamp, state) kept while the working side is in doubt, credited
+        # to whichever side it settles on.
+        self._pending: list[tuple[float, bool | None]] = []
         self._prompt: str | None = None
         self._prompt_since_ms = -math.inf
         self._target_reached: set[str] = set()
@@ -200,6 +243,11 @@ class Coach:
         self._extreme: tuple[float, dict[str, RuleResult]] | None = None
         # The "top" rules' verdicts on the last counted rep.
         self._last_rep: dict[str, RuleResult] = {}
+        # Cue policy: since when each rule has been failing; the rule whose cue was shown
+        # (praised once it passes); a cue from an event (a partial rep) and until when.
+        self._failing_since: dict[str, float] = {}
+        self._cued: Rule | None = None
+        self._event_cue: tuple[str, float] | None = None
 
     def _key(self, side: Side | None) -> str | None:
         if not self.pose.per_side:
@@ -212,18 +260,25 @@ class Coach:
             key: SideTotals(
                 reps=self._counters[key].reps if key in self._counters else 0,
                 hold_s=self._timers[key].held_s if key in self._timers else 0.0,
+                best=self._counters[key].best if key in self._counters else None,
             )
             for key in keys
         }
 
     def _set_prompt(self, wanted: str | None, timestamp_ms: float) -> bool:
-        """Change the prompt unless the current one has been up for less than cue_min_s."""
+        """Change the prompt unless the current one has been up for less than cue_min_s: a
+        prompt stays long enough to read, and at most one new one comes every cue_min_s."""
         if wanted == self._prompt:
             return False
         shown_ms = timestamp_ms - self._prompt_since_ms
-        if self._prompt is not None and shown_ms < self.settings.cue_min_s * 1000:
+        if shown_ms < self.settings.cue_min_s * 1000 and (
+            self._prompt is not None or wanted is not None
+        ):
             return False
-        self._prompt, self._prompt_since_ms = wanted, timestamp_ms
+        # A cleared prompt keeps its time, so the next one still waits for cue_min_s.
+        if wanted is not None:
+            self._prompt_since_ms = timestamp_ms
+        self._prompt = wanted
         return wanted is not None
 
     def _setup_status(self, landmarks: Landmarks | None) -> tuple[Status, float | None, str | None]:
@@ -247,7 +302,7 @@ class Coach:
             view is View.FRONT and turn > self.settings.front_view_max_deg
         ):
             return Status.WRONG_VIEW, turn, None
-        if not all(self._any_trusted(landmarks, pair) for pair in _TORSO_PAIRS):
+        if not all(self._any_trusted(pair) for pair in _TORSO_PAIRS):
             return Status.JOINTS_HIDDEN, turn, None
         return Status.IN_POSITION, turn, None
 
@@ -272,41 +327,50 @@ class Coach:
         self, landmarks: Landmarks | None, timestamp_ms: float, frame_index: int
     ) -> Assessment:
         """Assess one frame; `landmarks` is None when nobody was found."""
-        status, turn, setup_prompt = self._setup_status(landmarks)
+        smoothed = None
+        if landmarks is None:
+            self._trust.reset()
+            self._smoother.reset()
+            self._history.clear()  # motion is never measured across a gap
+            self._raw_history.clear()
+        else:
+            trust = self._trust.update(landmarks)
+            landmarks, self._trusted = trust.landmarks, trust.trusted
+            smoothed = self._smoother.update(landmarks, ~trust.implausible)
+        status, turn, setup_prompt = self._setup_status(smoothed)
         body = None
         results: list[RuleResult] = []
-        if landmarks is not None and status is Status.IN_POSITION:
-            body = self._tracker.update(landmarks)
-            self._history.add(landmarks, body)
-            results = [self._judge(rule, landmarks, body) for rule in self.pose.rules]
+        if landmarks is not None and smoothed is not None and status is Status.IN_POSITION:
+            body = self._tracker.update(smoothed)
+            self._history.add(smoothed, body)
+            self._raw_history.add(landmarks, body)
+            results = [self._judge(rule, smoothed, landmarks, body) for rule in self.pose.rules]
             gates = [r for r in results if r.rule.gate]
-            if any(r.passed is None for r in gates):
-                status = Status.JOINTS_HIDDEN
-            elif not all(r.passed for r in gates):
+            if any(r.passed is False for r in gates):
                 status = Status.NOT_IN_POSITION
-        if landmarks is None:
-            self._history.clear()  # motion is never measured across a gap
+            elif any(r.passed is None for r in gates):
+                status = Status.JOINTS_HIDDEN
         in_position = status is Status.IN_POSITION
+        # In position, out of it, or unknown (the joints that decide it are not trusted).
+        state = True if in_position else None if status is Status.JOINTS_HIDDEN else False
 
         # With nobody (or no clear body) in this frame, totals stay with the last known side.
         side = body.working_side if body is not None else self._tracker.working_side
         key = self._key(side)
         events: list[Event] = []
         phase = None
-        if key is not None:
-            if self.pose.mode is Mode.HOLD:
-                timer = self._timers.setdefault(key, HoldTimer(self.settings.hold_grace_s))
-                # Time is not credited while the working side is in doubt (a mislabelled
-                # frame, or the first moments on the other side).
-                settled = body is not None and body.side_settled
-                events += timer.update(timestamp_ms, in_position and settled)
-            elif self.pose.counter is not None:
-                counter = self._counters.setdefault(key, RepCounter(self.pose.counter))
-                signal = {r.rule.id: r for r in results}.get(self.pose.counter.signal)
-                value = signal.value if (in_position and signal is not None) else None
-                events += counter.update(timestamp_ms, value)
-                phase = counter.phase
-                results = self._phase_results(results, phase, value, events)
+        if self.pose.mode is Mode.HOLD:
+            events += self._hold(key, body, timestamp_ms, state)
+        elif self.pose.counter is not None and key is not None:
+            counter = self._counters.setdefault(
+                key, RepCounter(self.pose.counter, self._rep_settings)
+            )
+            signal = {r.rule.id: r for r in results}.get(self.pose.counter.signal)
+            value = signal.value if (in_position and signal is not None) else None
+            events += counter.update(timestamp_ms, value)
+            phase = counter.phase
+            results = self._phase_results(results, phase, value, events)
+            self._rep_cues(events, timestamp_ms)
         totals = self.totals()
         current = totals.get(key or "", SideTotals())
         done = current.hold_s if self.pose.mode is Mode.HOLD else current.reps
@@ -314,8 +378,13 @@ class Coach:
             self._target_reached.add(key)
             events.append(Event(EventKind.TARGET_REACHED, timestamp_ms))
 
-        prompt = setup_prompt or self._choose_prompt(status, results, key)
+        self._track_failing(results, timestamp_ms)
+        prompt = setup_prompt or self._choose_prompt(status, results, key, timestamp_ms)
         is_new = self._set_prompt(prompt, timestamp_ms)
+        if is_new:
+            self._cued = next(
+                (r.rule for r in results if r.passed is False and r.rule.cue == prompt), None
+            )
         return Assessment(
             timestamp_ms=timestamp_ms,
             frame_index=frame_index,
@@ -331,21 +400,75 @@ class Coach:
             hold_s=current.hold_s,
             totals=totals,
             events=tuple(events),
+            smoothed=smoothed,
+            trusted=None if landmarks is None else self._trusted.copy(),
+            muted=self.muted,
         )
 
-    def _any_trusted(self, landmarks: Landmarks, ids: tuple[Landmark, ...]) -> bool:
-        settings = self.settings
-        return any(
-            joints_trusted(landmarks, (i,), settings.min_visibility, settings.edge_margin)
-            for i in ids
-        )
+    def _hold(
+        self, key: str | None, body: BodyFrame | None, timestamp_ms: float, state: bool | None
+    ) -> list[Event]:
+        """Feed the hold timer of the working side. While the side is in doubt (a mislabelled
+        frame, or the first moments on the other side) the frames wait, and go to whichever
+        side it settles on: a flicker changes nothing, a real switch loses no time."""
+        settled = body is None or body.side_settled
+        if key is None or not settled:
+            self._pending.append((timestamp_ms, state))
+            while self._pending and timestamp_ms - self._pending[0][0] > _PENDING_MAX_MS:
+                self._pending.pop(0)
+            return []
+        timer = self._timers.setdefault(key, HoldTimer(self._hold_settings))
+        events: list[Event] = []
+        for pending_ms, pending_state in self._pending:
+            events += timer.update(pending_ms, pending_state)
+        self._pending.clear()
+        return events + timer.update(timestamp_ms, state)
 
-    def _judge(self, rule: Rule, landmarks: Landmarks, body: BodyFrame) -> RuleResult:
-        # A midpoint role needs one of its pair in view (side-on, the far one is often
+    def _rep_cues(self, events: list[Event], timestamp_ms: float) -> None:
+        """A rep that stopped short, or went too fast, gets its cue."""
+        counter = self.pose.counter
+        assert counter is not None
+        for event in events:
+            text = None
+            if event.kind is EventKind.REP_PARTIAL or (
+                event.kind is EventKind.REP_REJECTED and event.detail.startswith("too small")
+            ):
+                text = counter.partial_cue
+            elif event.kind is EventKind.REP_REJECTED:
+                text = _TOO_FAST
+            if text is not None:
+                self._event_cue = (
+                    text,
+                    self._shown_from(timestamp_ms) + self.settings.cue_min_s * 1000,
+                )
+
+    def _shown_from(self, timestamp_ms: float) -> float:
+        """When a new prompt wanted now can first appear (the current one stays cue_min_s)."""
+        return max(timestamp_ms, self._prompt_since_ms + self.settings.cue_min_s * 1000)
+
+    def _track_failing(self, results: list[RuleResult], timestamp_ms: float) -> None:
+        """Note since when each rule has been failing without a break."""
+        failing = {r.rule.id for r in results if r.passed is False}
+        for rule_id in list(self._failing_since):
+            if rule_id not in failing:
+                del self._failing_since[rule_id]
+        for rule_id in failing:
+            self._failing_since.setdefault(rule_id, timestamp_ms)
+
+    def _any_trusted(self, ids: tuple[Landmark, ...]) -> bool:
+        return bool(self._trusted[list(ids)].any())
+
+    def _judge(
+        self, rule: Rule, smoothed: Landmarks, raw: Landmarks, body: BodyFrame
+    ) -> RuleResult:
+        # A midpoint role needs one of its pair trusted (side-on, the far one is often
         # hidden and the model places it beside the near one); a sided role needs its joint.
-        if not all(self._any_trusted(landmarks, body.landmarks_for(role)) for role in rule.roles()):
+        if not all(self._any_trusted(body.landmarks_for(role)) for role in rule.roles()):
             return RuleResult(rule, None, None)
-        value = rule.measure(landmarks, body, self._history)
+        if rule.raw:
+            value = rule.measure(raw, body, self._raw_history)
+        else:
+            value = rule.measure(smoothed, body, self._history)
         if math.isnan(value):
             return RuleResult(rule, None, None)
         return RuleResult(rule, value, rule.passes(value))
@@ -386,8 +509,14 @@ class Coach:
         return judged
 
     def _choose_prompt(
-        self, status: Status, results: list[RuleResult], key: str | None
+        self, status: Status, results: list[RuleResult], key: str | None, timestamp_ms: float
     ) -> str | None:
+        """The prompt this frame calls for, before the cue policy's timing.
+
+        Set-up problems first, then side and target prompts, then (unless muted) a partial
+        rep's cue, the highest-priority rule that has failed for cue_delay_s, and praise once
+        the rule last cued passes again.
+        """
         if status in _STATUS_PROMPTS:
             return _STATUS_PROMPTS[status]
         if status is Status.WRONG_VIEW:
@@ -396,9 +525,42 @@ class Coach:
             if self.pose.per_side and len(self._target_reached) < 2:
                 return _SWITCH_SIDES_PROMPT
             return _DONE_PROMPT
-        failing = [r for r in results if r.passed is False]
+        if self.muted:
+            return None
+        if self._event_cue is not None:
+            if timestamp_ms <= self._event_cue[1]:
+                return self._event_cue[0]
+            self._event_cue = None
+        delay_ms = self.settings.cue_delay_s * 1000
+        failing = [
+            r
+            for r in results
+            if r.passed is False
+            and (
+                r.rule.when is When.TOP
+                or timestamp_ms - self._failing_since.get(r.rule.id, timestamp_ms) >= delay_ms
+            )
+        ]
         if status is Status.NOT_IN_POSITION:
             failing = [r for r in failing if r.rule.gate]
-        if not failing:
+        if failing:
+            rule = min(failing, key=lambda r: r.rule.priority).rule
+            timer = self._timers.get(key or "")
+            if rule.gate and timer is not None and timer.held_ms > 0 and not timer.holding:
+                return _HOLD_PAUSED + rule.cue  # a hold that broke says why
+            return rule.cue
+        if status is Status.NOT_IN_POSITION:
             return None
-        return min(failing, key=lambda r: r.rule.priority).rule.cue
+        cued = self._cued
+        if (
+            cued is not None
+            and any(r.rule is cued and r.passed for r in results)
+            and self._prompt in (cued.cue, None)
+        ):
+                self._cued = None
+                self._event_cue = (
+                    cued.praise or _PRAISE,
+                    self._shown_from(timestamp_ms) + self.settings.praise_s * 1000,
+                )
+                return self._event_cue[0]
+        return None

@@ -42,6 +42,50 @@ COACH_SETTINGS: dict[str, Range] = {
         35.0, 0.0, 90.0, "deg", "body turn from face-on still counted as face-on"
     ),
     "min_body_frac": Range(0.08, 0.0, 1.0, "of the frame", "torso shorter than this: too far away"),
+    # Arming, holds and reps.
+    "arm_s": Range(
+        0.75, 0.0, 10.0, "s", "in the starting position this long before reps or a hold count"
+    ),
+    "unknown_max_s": Range(
+        5.0, 0.0, 60.0, "s", "joints that cannot be trusted bridge a hold this long at most"
+    ),
+    "min_rep_s": Range(0.8, 0.0, 10.0, "s", "a rep quicker than this is not counted"),
+    "partial_rep_frac": Range(
+        0.5, 0.05, 1.0, "of the way", "a rep stopped this far toward the peak is a partial rep"
+    ),
+    "rep_max_gap_s": Range(
+        2.0, 0.0, 30.0, "s", "no signal this long (person lost, joints hidden): re-arm reps"
+    ),
+    # Cues.
+    "cue_delay_s": Range(
+        0.5, 0.0, 10.0, "s", "a form rule must fail this long before its cue is shown"
+    ),
+    "praise_s": Range(1.5, 0.0, 10.0, "s", "praise stays up this long after a fix"),
+    # Smoothing: a One Euro filter per joint (positions in frame heights, speeds per second).
+    "smooth_min_cutoff_hz": Range(
+        1.0, 0.01, 30.0, "Hz", "smoothing cut-off when still: lower is steadier"
+    ),
+    "smooth_beta": Range(
+        10.0, 0.0, 1000.0, "per frame height/s", "how fast the cut-off rises with speed: less lag"
+    ),
+    "smooth_d_cutoff_hz": Range(1.0, 0.01, 30.0, "Hz", "cut-off of the speed estimate"),
+    # Gating: when a joint is not trusted, beyond the model's visibility score.
+    "bone_ratio_max": Range(
+        1.5, 1.05, 5.0, "x", "a bone this much longer or shorter than its recent median"
+    ),
+    "jump_torso": Range(
+        0.35, 0.05, 5.0, "torso lengths", "a joint that moves this far in one frame has jumped"
+    ),
+    "jump_speed_torso_s": Range(
+        8.0,
+        0.5,
+        100.0,
+        "torso lengths/s",
+        "a jump is also faster than this (long frame gaps allow more)",
+    ),
+    "jump_settle_s": Range(
+        0.3, 0.0, 5.0, "s", "a jumped joint that stays put this long is trusted again"
+    ),
 }
 
 
@@ -57,6 +101,20 @@ class CoachSettings:
     side_view_min_deg: float = COACH_SETTINGS["side_view_min_deg"].default
     front_view_max_deg: float = COACH_SETTINGS["front_view_max_deg"].default
     min_body_frac: float = COACH_SETTINGS["min_body_frac"].default
+    arm_s: float = COACH_SETTINGS["arm_s"].default
+    unknown_max_s: float = COACH_SETTINGS["unknown_max_s"].default
+    min_rep_s: float = COACH_SETTINGS["min_rep_s"].default
+    partial_rep_frac: float = COACH_SETTINGS["partial_rep_frac"].default
+    rep_max_gap_s: float = COACH_SETTINGS["rep_max_gap_s"].default
+    cue_delay_s: float = COACH_SETTINGS["cue_delay_s"].default
+    praise_s: float = COACH_SETTINGS["praise_s"].default
+    smooth_min_cutoff_hz: float = COACH_SETTINGS["smooth_min_cutoff_hz"].default
+    smooth_beta: float = COACH_SETTINGS["smooth_beta"].default
+    smooth_d_cutoff_hz: float = COACH_SETTINGS["smooth_d_cutoff_hz"].default
+    bone_ratio_max: float = COACH_SETTINGS["bone_ratio_max"].default
+    jump_torso: float = COACH_SETTINGS["jump_torso"].default
+    jump_speed_torso_s: float = COACH_SETTINGS["jump_speed_torso_s"].default
+    jump_settle_s: float = COACH_SETTINGS["jump_settle_s"].default
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, float]) -> CoachSettings:
@@ -84,7 +142,15 @@ POSE_KEYS: dict[str, Range] = {
     "max_deg": Range(360.0, 0.0, 360.0, "deg", "highest passing angle"),
     "min_torso": Range(-10.0, -10.0, 10.0, "torso lengths", "smallest passing offset"),
     "max_torso": Range(10.0, -10.0, 10.0, "torso lengths", "largest passing offset"),
-    "window_s": Range(2.0, 0.2, 30.0, "s", "how far back a motion rule looks"),
+    "window_s": Range(2.0, 0.2, 30.0, "s", "how far back a motion or bounce rule looks"),
+    "amplitude": Range(
+        0.04, 0.0, 2.0, "torso lengths", "smallest movement a bounce rule counts as a turn"
+    ),
+    "min_count": Range(0.0, 0.0, 1000.0, "", "fewest passing turns"),
+    "max_count": Range(1000.0, 0.0, 1000.0, "", "most passing turns"),
     "start": Range(0.0, -360.0, 360.0, "signal units", "signal value at the start of a rep"),
     "peak": Range(0.0, -360.0, 360.0, "signal units", "signal value a rep must reach"),
+    "min_range": Range(
+        0.0, 0.0, 360.0, "signal units", "how far a rep must move from the resting level"
+    ),
 }

@@ -6,6 +6,7 @@ expected, so a user fixes a file in one pass. See the README for the format.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import sys
@@ -46,6 +47,8 @@ class Counter:
     signal: str  # a rule id
     start: float
     peak: float
+    min_range: float = 0.0  # a rep must move this far from the resting level to count
+    partial_cue: str = "Go all the way"  # shown when a rep stops short of the peak
 
     @property
     def rising(self) -> bool:
@@ -92,7 +95,7 @@ _TOP_KEYS = {
     "counter",
     "rules",
 }
-_RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when"}
+_RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when", "raw", "praise"}
 
 
 def _one_of(values: Iterable[str]) -> str:
@@ -223,6 +226,8 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
     cue = check.string(raw, "cue", f"{where}.")
     priority = check.number(raw, "priority", f"{where}.")
     gate = check.boolean(raw, "gate", f"{where}.", default=False)
+    unsmoothed = check.boolean(raw, "raw", f"{where}.", default=False)
+    praise = check.string(raw, "praise", f"{where}.") if "praise" in raw else None
     when_name = check.choice(raw, "when", f"{where}.", (w.value for w in When), required=False)
     when = When(when_name) if when_name else When.ALWAYS
     if when is not When.ALWAYS and mode is Mode.HOLD:
@@ -270,6 +275,8 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
         min_value=low,
         max_value=high,
         params=params,
+        raw=unsmoothed,
+        praise=praise or None,
     )
 
 
@@ -318,14 +325,24 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
         if not isinstance(raw_counter, dict):
             check.add("counter", "missing, reps mode needs [counter] with signal, start, peak")
         else:
-            check.unknown_keys(raw_counter, {"signal", "start", "peak"}, "counter.")
+            check.unknown_keys(
+                raw_counter, {"signal", "start", "peak", "min_range", "partial_cue"}, "counter."
+            )
             signal = check.choice(raw_counter, "signal", "counter.", seen) if seen else None
             start = check.number(raw_counter, "start", "counter.")
             peak = check.number(raw_counter, "peak", "counter.")
+            min_range = check.number(raw_counter, "min_range", "counter.", required=False)
+            partial_cue = None
+            if "partial_cue" in raw_counter:
+                partial_cue = check.string(raw_counter, "partial_cue", "counter.")
             if start is not None and peak is not None and start == peak:
                 check.add("counter.peak", "must differ from counter.start")
             if signal and start is not None and peak is not None:
                 counter = Counter(signal=signal, start=start, peak=peak)
+                if min_range is not None:
+                    counter = dataclasses.replace(counter, min_range=min_range)
+                if partial_cue:
+                    counter = dataclasses.replace(counter, partial_cue=partial_cue)
     elif raw_counter is not None:
         check.add("counter", 'only used with mode = "reps"')
 

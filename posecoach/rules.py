@@ -55,6 +55,8 @@ class Rule:
     min_value: float | None
     max_value: float | None
     params: dict[str, Any] = field(default_factory=dict)
+    raw: bool = False  # measured on the unsmoothed landmarks
+    praise: str | None = None  # shown when the form this rule cued is corrected
 
     @property
     def spec(self) -> RuleKind:
@@ -209,6 +211,53 @@ def _motion(
 
 
 MOTION_WINDOW_S = 2.0
+BOUNCE_WINDOW_S = 3.0
+BOUNCE_AMPLITUDE = 0.04
+
+
+def count_turns(values: np.ndarray, amplitude: float) -> int:
+    """How many times a series turns back by at least `amplitude` from its furthest point
+    (a zig-zag count: smaller wiggles in between do not count)."""
+    turns = 0
+    direction = 0  # +1 rising, -1 falling, 0 not yet moved by `amplitude`
+    low = high = extreme = float(values[0]) if len(values) else 0.0
+    for value in map(float, values):
+        if direction == 0:
+            low, high = min(low, value), max(high, value)
+            if high - low >= amplitude:
+                direction = 1 if value == high else -1
+                extreme = value
+        elif (value - extreme) * direction > 0:
+            extreme = value
+        elif abs(value - extreme) >= amplitude:
+            turns += 1
+            direction, extreme = -direction, value
+    return turns
+
+
+def _bounce(
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: History | None
+) -> float:
+    """How many times the roles turned back over the last `window_s` by at least `amplitude`
+    torso lengths, along the axis: a held stretch has none, a bounce two per pulse."""
+    window_ms = float(params.get("window_s", BOUNCE_WINDOW_S)) * 1000
+    frames = history.since(landmarks.timestamp_ms - window_ms) if history is not None else []
+    if len(frames) < 3 or frames[-1][0].timestamp_ms - frames[0][0].timestamp_ms < window_ms / 2:
+        return math.nan
+    torso = float(np.median([b.torso_px for _, b in frames]))
+    if not torso > 0:
+        return math.nan
+    axis = {"horizontal": 0, "vertical": 1}[params.get("axis", "vertical")]
+    amplitude = float(params.get("amplitude", BOUNCE_AMPLITUDE))
+    return float(
+        max(
+            count_turns(
+                np.array([b.point_px(lm, role)[axis] for lm, b in frames]) / torso, amplitude
+            )
+            for role in params["roles"]
+        )
+    )
+
 
 RULE_KINDS: dict[str, RuleKind] = {
     "angle": RuleKind(
@@ -295,6 +344,32 @@ RULE_KINDS: dict[str, RuleKind] = {
         },
         roles=lambda p: tuple(p["roles"]),
         measure=_motion,
+        vertex=lambda p: p["roles"][0],
+    ),
+    "bounce": RuleKind(
+        name="bounce",
+        description="how many times the roles turned back along an axis over the last "
+        "window_s seconds (bouncing in a hold); 0 is a steady hold",
+        unit_key="count",
+        required={"roles": Param(ParamType.ROLES, "one or more roles")},
+        optional={
+            "window_s": Param(
+                ParamType.NUMBER, "seconds to look back over", default=BOUNCE_WINDOW_S
+            ),
+            "amplitude": Param(
+                ParamType.NUMBER,
+                "smallest turn counted, in torso lengths",
+                default=BOUNCE_AMPLITUDE,
+            ),
+            "axis": Param(
+                ParamType.CHOICE,
+                "the image axis the movement is followed along",
+                choices=("vertical", "horizontal"),
+                default="vertical",
+            ),
+        },
+        roles=lambda p: tuple(p["roles"]),
+        measure=_bounce,
         vertex=lambda p: p["roles"][0],
     ),
 }

@@ -1,12 +1,19 @@
 """Hold timers and rep counters: timestamps and per-frame states in, events out.
 
 Nothing here reads a clock. A replay at 300 fps gives the same result as live use at 30 fps.
+
+Both take three states per frame: in position (or a signal value), out of position (False),
+and unknown (None: the joints the decision needs could not be trusted in this frame).
+Unknown never counts a rep or stops a hold by itself.
 """
 
 from __future__ import annotations
 
 import enum
+from collections import deque
 from dataclasses import dataclass
+
+import numpy as np
 
 from posecoach.posefile import Counter
 
@@ -17,51 +24,95 @@ class EventKind(enum.Enum):
     TARGET_REACHED = "target_reached"
     REP_PEAK = "rep_peak"
     REP_COUNTED = "rep_counted"
+    REP_PARTIAL = "rep_partial"  # went part of the way up and came back: not a rep
+    REP_REJECTED = "rep_rejected"  # reached the peak, but too fast or too small to count
 
 
 @dataclass(frozen=True)
 class Event:
     kind: EventKind
     timestamp_ms: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HoldSettings:
+    """How a hold timer treats gaps (all in seconds)."""
+
+    grace_s: float = 0.5  # out of position (or no frames) this long is bridged
+    arm_s: float = 0.75  # in position this long before a hold starts
+    unknown_max_s: float = 5.0  # unknown frames bridge a hold this long at most
 
 
 class HoldTimer:
     """Accumulates time in position.
 
-    A lapse (not in position, or unknown) shorter than `grace_s` is bridged: the hold goes on
-    and the lapse counts as held. A longer lapse pauses the timer from its first lapsed frame.
+    A hold starts once the person has been in position for `arm_s` (passing through the
+    position on the way in does not count); the arming time is then credited. A lapse (out of
+    position, or no frames) shorter than `grace_s` is bridged: the hold goes on and the lapse
+    counts as held. A longer lapse pauses the timer from its last good frame. Unknown frames
+    neither count nor stop the hold: when the person is next seen in position the time is
+    credited, unless the unknown stretch lasted over `unknown_max_s` or ended out of position.
     """
 
-    def __init__(self, grace_s: float) -> None:
-        self.grace_ms = grace_s * 1000
+    def __init__(self, settings: HoldSettings | None = None) -> None:
+        self.settings = settings or HoldSettings()
         self.held_ms = 0.0
         self.holding = False
+        self._arming_since_ms: float | None = None
         self._last_good_ms = 0.0
+        self._last_frame_ms: float | None = None
+        self._lapsed = False  # an out-of-position frame (or a frame gap) since the last good one
 
     @property
     def held_s(self) -> float:
         return self.held_ms / 1000
 
-    def update(self, timestamp_ms: float, in_position: bool) -> list[Event]:
+    @property
+    def arming(self) -> bool:
+        return self._arming_since_ms is not None
+
+    def update(self, timestamp_ms: float, state: bool | None) -> list[Event]:
+        s = self.settings
+        grace_ms, unknown_max_ms = s.grace_s * 1000, s.unknown_max_s * 1000
         events: list[Event] = []
+        if self._last_frame_ms is not None and timestamp_ms - self._last_frame_ms > grace_ms:
+            self._lapsed = True  # frames stopped arriving (a stalled camera)
+        self._last_frame_ms = timestamp_ms
         gap_ms = timestamp_ms - self._last_good_ms
-        if in_position:
-            if self.holding and gap_ms <= self.grace_ms:
-                self.held_ms += gap_ms
-            else:
-                if self.holding:  # frames stopped arriving for longer than the grace
+        if state is True:
+            if self.holding:
+                if gap_ms <= grace_ms or (not self._lapsed and gap_ms <= unknown_max_ms):
+                    self.held_ms += gap_ms
+                else:
                     events.append(Event(EventKind.HOLD_PAUSED, self._last_good_ms))
-                self.holding = True
-                events.append(Event(EventKind.HOLD_STARTED, timestamp_ms))
+                    self.holding = False
+            elif self._arming_since_ms is not None and gap_ms > grace_ms:
+                self._arming_since_ms = None  # the way in was interrupted: start again
+            if not self.holding:
+                if self._arming_since_ms is None:
+                    self._arming_since_ms = timestamp_ms
+                if timestamp_ms - self._arming_since_ms >= s.arm_s * 1000:
+                    self.holding = True
+                    self.held_ms += timestamp_ms - self._arming_since_ms
+                    events.append(Event(EventKind.HOLD_STARTED, self._arming_since_ms))
+                    self._arming_since_ms = None
             self._last_good_ms = timestamp_ms
-        elif self.holding and gap_ms > self.grace_ms:
+            self._lapsed = False
+            return events
+        if state is False:
+            self._lapsed = True
+        too_long = gap_ms > (grace_ms if self._lapsed else unknown_max_ms)
+        if too_long and self.holding:
             self.holding = False
             events.append(Event(EventKind.HOLD_PAUSED, self._last_good_ms))
+        if too_long:
+            self._arming_since_ms = None
         return events
 
 
 class Phase(enum.Enum):
-    """Where a rep counter is: not yet seen at rest, at rest, moving, or at the peak."""
+    """Where a rep counter is: not yet armed at rest, at rest, moving, or at the peak."""
 
     UNARMED = "unarmed"
     REST = "rest"
@@ -69,19 +120,39 @@ class Phase(enum.Enum):
     PEAK = "peak"
 
 
+@dataclass(frozen=True)
+class RepSettings:
+    """How a rep counter decides (seconds, and a fraction of the way to the peak)."""
+
+    arm_s: float = 0.75  # at rest this long before reps are counted
+    min_rep_s: float = 0.8  # a rep from leaving rest to coming back must take this long
+    partial_frac: float = 0.5  # a return from this far toward the peak is a partial rep
+    max_gap_s: float = 2.0  # no signal this long (person lost, joints hidden): disarm
+
+
 class RepCounter:
     """Counts start -> peak -> start cycles of one signal, with hysteresis.
 
-    The counter arms only once the signal has been seen at rest, so starting at the peak (or
-    in the middle) counts nothing. A rep counts when the signal comes back to rest after
-    reaching the peak; jitter around either threshold changes nothing, because leaving the
-    peak does not count until the start is reached again, and vice versa.
+    The counter arms only once the signal has stayed at rest for `arm_s`, so getting into
+    position, or starting at the peak, counts nothing. A rep counts when the signal comes back
+    to rest after reaching the peak, if the rep lasted `min_rep_s` and moved at least the
+    counter's `min_range` from the resting level; jitter around either threshold changes
+    nothing, because leaving the peak does not count until the start is reached again, and
+    vice versa. A return to rest from at least `partial_frac` of the way to the peak, without
+    reaching it, is a partial rep: not counted, and reported so it can be cued.
     """
 
-    def __init__(self, counter: Counter) -> None:
+    def __init__(self, counter: Counter, settings: RepSettings | None = None) -> None:
         self.counter = counter
+        self.settings = settings or RepSettings()
         self.phase = Phase.UNARMED
         self.reps = 0
+        self.best: float | None = None  # the furthest value of any counted rep
+        self._rest_since_ms: float | None = None
+        self._rest_values: deque[float] = deque(maxlen=30)
+        self._left_rest_ms = 0.0
+        self._extreme: float | None = None
+        self._last_value_ms: float | None = None
 
     def _at_rest(self, value: float) -> bool:
         c = self.counter
@@ -91,20 +162,74 @@ class RepCounter:
         c = self.counter
         return value >= c.peak if c.rising else value <= c.peak
 
+    def _further(self, value: float, than: float) -> bool:
+        return value > than if self.counter.rising else value < than
+
+    @property
+    def baseline(self) -> float:
+        """The resting level: the median of the recent values at rest (else the start)."""
+        if not self._rest_values:
+            return self.counter.start
+        return float(np.median(self._rest_values))
+
     def update(self, timestamp_ms: float, value: float | None) -> list[Event]:
-        """Feed one frame's signal; None (not judged this frame) keeps the phase."""
+        """Feed one frame's signal; None (not judged this frame) keeps the phase for a while."""
+        s = self.settings
         if value is None:
+            if (
+                self._last_value_ms is not None
+                and timestamp_ms - self._last_value_ms > s.max_gap_s * 1000
+            ):
+                self.phase, self._rest_since_ms = Phase.UNARMED, None
             return []
+        self._last_value_ms = timestamp_ms
         events: list[Event] = []
+        if self.phase is Phase.UNARMED:
+            if not self._at_rest(value):
+                self._rest_since_ms = None
+                self._rest_values.clear()
+                return events
+            if self._rest_since_ms is None:
+                self._rest_since_ms = timestamp_ms
+            self._rest_values.append(value)
+            if timestamp_ms - self._rest_since_ms >= s.arm_s * 1000:
+                self.phase = Phase.REST
+            return events
         if self._at_rest(value):
             if self.phase is Phase.PEAK:
-                self.reps += 1
-                events.append(Event(EventKind.REP_COUNTED, timestamp_ms))
+                events.append(self._finish(timestamp_ms))
+            elif self.phase is Phase.MOVING and self._partial():
+                events.append(Event(EventKind.REP_PARTIAL, timestamp_ms))
             self.phase = Phase.REST
-        elif self._at_peak(value):
-            if self.phase in (Phase.REST, Phase.MOVING):
-                self.phase = Phase.PEAK
-                events.append(Event(EventKind.REP_PEAK, timestamp_ms))
-        elif self.phase is Phase.REST:
-            self.phase = Phase.MOVING
+            self._rest_values.append(value)
+            return events
+        if self.phase is Phase.REST:
+            self.phase, self._left_rest_ms, self._extreme = Phase.MOVING, timestamp_ms, value
+        if self._extreme is None or self._further(value, self._extreme):
+            self._extreme = value
+        if self._at_peak(value) and self.phase is Phase.MOVING:
+            self.phase = Phase.PEAK
+            events.append(Event(EventKind.REP_PEAK, timestamp_ms))
         return events
+
+    def _partial(self) -> bool:
+        if self._extreme is None:
+            return False
+        base = self.baseline
+        return abs(self._extreme - base) >= self.settings.partial_frac * abs(
+            self.counter.peak - base
+        )
+
+    def _finish(self, timestamp_ms: float) -> Event:
+        """The end of a rep that reached the peak: counted, or rejected with the reason."""
+        assert self._extreme is not None
+        duration_s = (timestamp_ms - self._left_rest_ms) / 1000
+        reached = abs(self._extreme - self.baseline)
+        if duration_s < self.settings.min_rep_s:
+            return Event(EventKind.REP_REJECTED, timestamp_ms, f"too fast ({duration_s:.1f} s)")
+        if reached < self.counter.min_range:
+            return Event(EventKind.REP_REJECTED, timestamp_ms, f"too small ({reached:.0f})")
+        self.reps += 1
+        if self.best is None or self._further(self._extreme, self.best):
+            self.best = self._extreme
+        return Event(EventKind.REP_COUNTED, timestamp_ms)

@@ -1,44 +1,92 @@
-"""Hold timers and rep counters as per-frame tables: (time, input) in, events and totals out."""
+"""Hold timers and rep counters as per-frame tables: (time, input) in, events and totals out.
+
+Inputs per frame: True (in position), False (out of position or nobody), None (unknown: the
+joints that decide it are not trusted); for reps, the signal value or None.
+"""
 
 import pytest
 
 from posecoach.posefile import Counter
-from posecoach.temporal import EventKind, HoldTimer, Phase, RepCounter
+from posecoach.temporal import EventKind, HoldSettings, HoldTimer, Phase, RepCounter, RepSettings
 
 FRAME_MS = 1000 / 30
+HOLD = HoldSettings(grace_s=0.5, arm_s=0.75, unknown_max_s=5.0)
 
 
-def run_hold(states: list[bool], grace_s: float = 0.5) -> tuple[HoldTimer, list[EventKind]]:
-    timer = HoldTimer(grace_s)
+def frames(*runs: tuple[object, float]) -> list:
+    """A per-frame table from (state, seconds) runs at 30 fps."""
+    table: list = []
+    for state, seconds in runs:
+        table += [state] * round(seconds * 30)
+    return table
+
+
+def run_hold(states: list, settings: HoldSettings = HOLD) -> tuple[HoldTimer, list[EventKind]]:
+    timer = HoldTimer(settings)
     kinds = []
-    for index, in_position in enumerate(states):
-        kinds += [e.kind for e in timer.update(index * FRAME_MS, in_position)]
+    for index, state in enumerate(states):
+        kinds += [e.kind for e in timer.update(index * FRAME_MS, state)]
     return timer, kinds
 
 
 def test_steady_hold_counts_elapsed_time():
-    timer, kinds = run_hold([True] * 91)  # 3 s at 30 fps
-    assert timer.held_s == pytest.approx(3.0)
+    timer, kinds = run_hold(frames((True, 3.0)))
+    assert timer.held_s == pytest.approx(89 * FRAME_MS / 1000)  # first to last frame
     assert kinds == [EventKind.HOLD_STARTED]
+
+
+def test_hold_starts_only_after_the_arming_time_and_credits_it():
+    timer = HoldTimer(HOLD)
+    for index in range(22):  # 0.7 s in position: not yet armed
+        assert timer.update(index * FRAME_MS, True) == []
+    assert timer.held_s == 0.0 and not timer.holding
+    events = timer.update(23 * FRAME_MS, True)  # 0.77 s: armed, the way in is credited
+    assert [e.kind for e in events] == [EventKind.HOLD_STARTED]
+    assert events[0].timestamp_ms == 0.0
+    assert timer.held_s == pytest.approx(23 * FRAME_MS / 1000)
+
+
+def test_passing_through_the_position_counts_nothing():
+    # Getting into position: in position for 0.4 s at a time, never for the arming time.
+    timer, kinds = run_hold(frames((False, 1), (True, 0.4), (False, 0.7), (True, 0.4), (False, 1)))
+    assert timer.held_s == 0.0 and kinds == []
 
 
 def test_short_dropout_is_bridged():
-    # 1 s held, 0.3 s (9 frames) lost, 1 s held: one unbroken hold of the whole span.
-    timer, kinds = run_hold([True] * 30 + [False] * 9 + [True] * 31)
+    # 1 s held, 0.3 s lost, 1 s held: one unbroken hold of the whole span.
+    timer, kinds = run_hold(frames((True, 1), (False, 0.3), (True, 1)))
     assert kinds == [EventKind.HOLD_STARTED]
-    assert timer.held_s == pytest.approx(69 * FRAME_MS / 1000)
+    assert timer.held_s == pytest.approx(68 * FRAME_MS / 1000)
 
 
 def test_long_lapse_pauses_the_timer():
-    # 1 s held, 2 s out of position, 1 s held again.
-    timer, kinds = run_hold([True] * 30 + [False] * 60 + [True] * 30)
+    # 1 s held, 2 s out of position, 1 s held again: the lapse is not counted.
+    timer, kinds = run_hold(frames((True, 1), (False, 2), (True, 1)))
     assert kinds == [EventKind.HOLD_STARTED, EventKind.HOLD_PAUSED, EventKind.HOLD_STARTED]
     assert timer.held_s == pytest.approx(58 * FRAME_MS / 1000)
-    assert not timer.holding or timer.held_s < 2.1
+
+
+def test_unknown_frames_never_stop_a_hold():
+    # 1 s held, 2 s with the deciding joints hidden, 1 s held: one hold, the gap credited.
+    timer, kinds = run_hold(frames((True, 1), (None, 2), (True, 1)))
+    assert kinds == [EventKind.HOLD_STARTED]
+    assert timer.held_s == pytest.approx(119 * FRAME_MS / 1000)
+
+
+def test_unknown_then_out_of_position_pauses_at_the_last_good_frame():
+    timer, kinds = run_hold(frames((True, 1), (None, 2), (False, 1)))
+    assert kinds == [EventKind.HOLD_STARTED, EventKind.HOLD_PAUSED]
+    assert timer.held_s == pytest.approx(29 * FRAME_MS / 1000)
+
+
+def test_unknown_for_too_long_pauses():
+    timer, kinds = run_hold(frames((True, 1), (None, 6), (True, 1)))
+    assert kinds == [EventKind.HOLD_STARTED, EventKind.HOLD_PAUSED, EventKind.HOLD_STARTED]
+    assert timer.held_s == pytest.approx(58 * FRAME_MS / 1000)
 
 
 def test_gap_in_timestamps_longer_than_grace_is_not_counted():
-    timer = HoldTimer(0.5)
+    timer = HoldTimer(HoldSettings(grace_s=0.5, arm_s=0.0))
     timer.update(0.0, True)
     timer.update(100.0, True)
     events = timer.update(3100.0, True)  # no frames for 3 s (a stalled camera)
@@ -46,43 +94,103 @@ def test_gap_in_timestamps_longer_than_grace_is_not_counted():
     assert timer.held_s == pytest.approx(0.1)
 
 
-BRIDGE = Counter(signal="hips_high", start=150.0, peak=165.0)
+BRIDGE = Counter(signal="hips_high", start=150.0, peak=165.0, min_range=25.0)
+REPS = RepSettings(arm_s=0.75, min_rep_s=0.8, partial_frac=0.5, max_gap_s=2.0)
 
 
-def run_reps(values: list[float | None], counter: Counter = BRIDGE) -> RepCounter:
-    reps = RepCounter(counter)
+def ramp(a: float, b: float, seconds: float) -> list[float]:
+    n = max(round(seconds * 30), 1)
+    return [a + (b - a) * (i + 1) / n for i in range(n)]
+
+
+def rest(seconds: float = 1.0, value: float = 125.0) -> list[float]:
+    return [value] * round(seconds * 30)
+
+
+def rep(top: float = 175.0, up_s: float = 1.0, down_s: float = 1.0) -> list[float]:
+    return ramp(125, top, up_s) + [top] * 15 + ramp(top, 125, down_s)
+
+
+def run_reps(values: list, counter: Counter = BRIDGE) -> tuple[RepCounter, list[EventKind]]:
+    reps = RepCounter(counter, REPS)
+    kinds = []
     for index, value in enumerate(values):
-        reps.update(index * FRAME_MS, value)
-    return reps
+        kinds += [e.kind for e in reps.update(index * FRAME_MS, value)]
+    return reps, kinds
 
 
 def test_one_full_rep():
-    assert run_reps([135, 140, 155, 170, 178, 170, 155, 140, 135]).reps == 1
+    counter, kinds = run_reps(rest() + rep() + rest())
+    assert counter.reps == 1 and counter.best == 175.0
+    assert kinds == [EventKind.REP_PEAK, EventKind.REP_COUNTED]
+
+
+def test_setup_is_not_a_rep():
+    # Lying down from standing: the signal passes through the top and the bottom while the
+    # person gets into position, resting for less than the arming time in between.
+    setup = [None] * 30 + ramp(178, 140, 0.5) + rest(0.3) + ramp(140, 172, 0.4) + ramp(172, 125, 0.5)
+    counter, kinds = run_reps(setup + rest() + rep() + rest())
+    assert counter.reps == 1
 
 
 def test_jitter_around_a_threshold_counts_once():
     # Up to the top, then the signal jitters across the peak threshold and across the start
     # threshold on the way down: still one rep.
-    values = [135, 150, 164, 166, 164, 166, 164, 170, 160, 151, 149, 151, 149, 151, 140]
-    reps = run_reps(values)
-    assert reps.reps == 1
+    jitter_top = [164, 166] * 10
+    jitter_bottom = [149, 151] * 10
+    values = rest() + ramp(125, 164, 1) + jitter_top + ramp(164, 151, 0.5) + jitter_bottom + rest()
+    counter, _ = run_reps(values)
+    assert counter.reps == 1
 
 
-def test_partial_lift_is_not_a_rep():
-    assert run_reps([135, 145, 158, 162, 158, 145, 135]).reps == 0
+def test_partial_rep_is_not_counted_and_is_reported():
+    counter, kinds = run_reps(rest() + rep(top=158) + rest() + rep() + rest())
+    assert counter.reps == 1
+    assert kinds == [EventKind.REP_PARTIAL, EventKind.REP_PEAK, EventKind.REP_COUNTED]
+
+
+def test_jitter_at_the_start_threshold_is_not_a_partial_rep():
+    # Resting just under the start threshold, the signal jitters across it.
+    near = rest(value=148)
+    counter, kinds = run_reps(near + [148, 152] * 15 + near)
+    assert counter.reps == 0 and kinds == []
+
+
+def test_too_fast_rep_is_not_counted():
+    # Up and down through the whole range in 0.4 s: a glitch or a drop, not a rep.
+    counter, kinds = run_reps(rest() + ramp(125, 175, 0.2) + ramp(175, 125, 0.2) + rest())
+    assert counter.reps == 0
+    assert kinds == [EventKind.REP_PEAK, EventKind.REP_REJECTED]
+
+
+def test_rep_smaller_than_the_minimum_range_is_not_counted():
+    # Resting high (the hips never lowered): over the thresholds, but 20 deg of range.
+    high_rest = rest(value=148)
+    counter, kinds = run_reps(high_rest + ramp(148, 168, 1) + [168] * 15 + ramp(168, 148, 1))
+    assert counter.reps == 0 and kinds[-1] is EventKind.REP_REJECTED
 
 
 def test_starting_at_the_top_counts_nothing_until_armed():
-    reps = run_reps([178, 176, 175, 160, 140])
-    assert reps.reps == 0 and reps.phase is Phase.REST
-    reps = run_reps([178, 176, 175, 160, 140, 170, 140])
-    assert reps.reps == 1
+    counter, _ = run_reps([178] * 30 + ramp(178, 125, 1))
+    assert counter.reps == 0 and counter.phase is Phase.UNARMED
+    counter, _ = run_reps([178] * 30 + ramp(178, 125, 1) + rest() + rep() + rest())
+    assert counter.reps == 1
 
 
 def test_unknown_frames_keep_the_phase():
-    assert run_reps([135, 170, None, None, 172, None, 140]).reps == 1
+    values = rest() + ramp(125, 175, 1) + [None] * 15 + ramp(175, 125, 1) + rest()
+    assert run_reps(values)[0].reps == 1
+
+
+def test_walking_away_mid_rep_counts_nothing():
+    # Up to the top, then gone for 3 s, back at rest: no rep, and the counter re-arms.
+    values = rest() + ramp(125, 175, 1) + [None] * 90 + rest(0.5)
+    counter, _ = run_reps(values)
+    assert counter.reps == 0 and counter.phase is Phase.UNARMED
 
 
 def test_falling_signal():
     squat = Counter(signal="knee", start=170.0, peak=100.0)
-    assert run_reps([175, 150, 95, 90, 120, 172, 175, 95, 171], squat).reps == 2
+    down_up = ramp(175, 95, 1) + [95] * 10 + ramp(95, 175, 1)
+    counter, _ = run_reps([175] * 30 + down_up + [175] * 30 + down_up, squat)
+    assert counter.reps == 2
