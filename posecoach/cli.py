@@ -8,6 +8,7 @@ import math
 import os
 import sys
 import textwrap
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -198,6 +199,27 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--list", action="store_true", help="list the bundled samples")
     demo.add_argument("--no-window", action="store_true", help="run without a window")
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure accuracy on generated clips or labelled footage",
+        description="Coach every clip of a folder of generated clips (NAME.mp4 with "
+        "NAME.truth.json, and labels.json if there) or of a labels file, and compare with the "
+        "truth: rep counts, hold times, rule verdicts, faults flagged, negatives.",
+    )
+    evaluate.add_argument(
+        "input",
+        type=Path,
+        metavar="DIR_OR_LABELS.json",
+        help="a folder of generated clips, or a labels file",
+    )
+    evaluate.add_argument(
+        "--report", type=Path, metavar="FILE.json", help="write every row and the summary here"
+    )
+    evaluate.add_argument(
+        "--workers", type=_whole, default=1, metavar="N", help="clips run at once (default 1)"
+    )
+    _add_pose_dirs(evaluate)
     return parser
 
 
@@ -556,6 +578,40 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from posecoach.evaluate import (
+        find_jobs,
+        report_data,
+        row_cells,
+        run_jobs,
+        summarize,
+        summary_lines,
+    )
+    from posecoach.report import write_json_atomic
+
+    started = time.perf_counter()
+    jobs = find_jobs(args.input, args.pose_dirs)
+    report_path = _writable(args.report, "report") if args.report is not None else None
+    print(f"posecoach eval: {len(jobs)} clip-stretch pairs from {args.input}", file=sys.stderr)
+    rows = run_jobs(jobs, args.workers, progress=lambda line: print(line, file=sys.stderr))
+    summary = summarize(rows)
+    print("\n".join(_table(row_cells(rows))))
+    print()
+    print("\n".join(summary_lines(summary)))
+    elapsed_s = time.perf_counter() - started
+    if report_path is not None:
+        write_json_atomic(report_path, report_data(args.input, rows, summary, elapsed_s))
+        print(f"report: {report_path}")
+    for row in rows:
+        if row.skipped is not None:
+            print(f"posecoach: warning: {row.clip}: skipped: {row.skipped}", file=sys.stderr)
+    if all(row.skipped is not None for row in rows):
+        raise PosecoachError(
+            f"no clip of {args.input} could be run (every one was skipped): check the paths"
+        )
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace, live: bool) -> int:
     # Imported here so that 'posecoach poses' and argument errors stay quick.
     from posecoach.coach import Coach
@@ -645,6 +701,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_synth(args)
         if args.command == "demo":
             return _cmd_demo(args)
+        if args.command == "eval":
+            return _cmd_eval(args)
         return _run(args, live=args.command == "live")
     except PosecoachError as error:
         if args.debug:
