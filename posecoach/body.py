@@ -219,7 +219,10 @@ class BodyFrame:
     def point_px(self, landmarks: Landmarks, role: str) -> np.ndarray:
         """A role's position in pixels."""
         ids = self.landmarks_for(role)
-        return landmarks.xy_px[list(ids)].mean(axis=0)
+        xy = landmarks.xy_px
+        if len(ids) == 1:
+            return xy[ids[0]]
+        return (xy[ids[0]] + xy[ids[1]]) / 2
 
 
 class BodyTracker:

@@ -118,6 +118,11 @@ def _build_parser() -> argparse.ArgumentParser:
             help="write the annotated video here (.mp4 or .avi)",
         )
         sub.add_argument("--no-window", action="store_true", help="run without a window")
+        sub.add_argument(
+            "--mute",
+            action="store_true",
+            help="no form cues or praise (set-up prompts still show; m in the window toggles)",
+        )
 
     live = commands.add_parser("live", help="coach from a webcam")
     common(live)
@@ -572,6 +577,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         out=None,
         no_window=args.no_window,  # without a screen, replay falls back to no window
         image_fps=30.0,
+        mute=False,
     )
     code = _run(replay, live=False)
     print(f"truth: {_totals_text(sample.totals, _pose(replay))} (from {sample.truth.name})")
@@ -648,8 +654,10 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         window_title=f"posecoach - {pose.name}" if show_window else None,
         mirror=live and not args.no_mirror,
     )
+    coach = Coach(pose)
+    coach.muted = args.mute
     try:
-        result = run_session(source, estimator, Coach(pose), outputs, estimator.name)
+        result = run_session(source, estimator, coach, outputs, estimator.name)
     finally:
         estimator.close()
     report = result.report

@@ -249,6 +249,14 @@ class Coach:
         self._cued: Rule | None = None
         self._event_cue: tuple[str, float] | None = None
 
+    def new_scene(self) -> None:
+        """Forget the joints' recent motion (the next frame is unrelated to the last, such as
+        the next photo of a folder): no jumps, swaps or smoothing across the cut."""
+        self._trust.reset()
+        self._smoother.reset()
+        self._history.clear()
+        self._raw_history.clear()
+
     def _key(self, side: Side | None) -> str | None:
         if not self.pose.per_side:
             return "all"
@@ -557,10 +565,10 @@ class Coach:
             and any(r.rule is cued and r.passed for r in results)
             and self._prompt in (cued.cue, None)
         ):
-                self._cued = None
-                self._event_cue = (
-                    cued.praise or _PRAISE,
-                    self._shown_from(timestamp_ms) + self.settings.praise_s * 1000,
-                )
-                return self._event_cue[0]
+            self._cued = None
+            self._event_cue = (
+                cued.praise or _PRAISE,
+                self._shown_from(timestamp_ms) + self.settings.praise_s * 1000,
+            )
+            return self._event_cue[0]
         return None

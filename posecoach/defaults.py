@@ -43,8 +43,9 @@ COACH_SETTINGS: dict[str, Range] = {
     ),
     "min_body_frac": Range(0.08, 0.0, 1.0, "of the frame", "torso shorter than this: too far away"),
     # Arming, holds and reps.
+    # Half a second or less: people often start a rep within 0.5 s of lying down.
     "arm_s": Range(
-        0.75, 0.0, 10.0, "s", "in the starting position this long before reps or a hold count"
+        0.4, 0.0, 10.0, "s", "in the starting position this long before reps or a hold count"
     ),
     "unknown_max_s": Range(
         5.0, 0.0, 60.0, "s", "joints that cannot be trusted bridge a hold this long at most"

@@ -180,6 +180,8 @@ def _draw_panel(
     for result in assessment.results:
         mark = {None: "?", True: "ok", False: "x"}[result.passed]
         lines.append((f"{mark:>2} {result.rule.id}", _verdict_color(result.passed, style)))
+    if assessment.muted:
+        lines.append(("cues muted (m)", style.unknown))
     if fps is not None:
         lines.append((f"{fps:.0f} fps", style.unknown))
     width = int(max(cv2.getTextSize(t, FONT, scale, thick)[0][0] for t, _ in lines)) + 20

@@ -86,8 +86,10 @@ def run_session(
         if outputs.window_title:
             window = WindowSink(outputs.window_title)
         for frame in source:
-            landmarks = estimator.estimate(frame)
-            assessment = coach.update(landmarks, frame.timestamp_ms, frame.index)
+            if source.independent_frames:
+                coach.new_scene()  # unrelated stills: nothing carries over between them
+            assessment = coach.update(estimator.estimate(frame), frame.timestamp_ms, frame.index)
+            landmarks = assessment.smoothed  # what the rules read: drawn steady
             report.add(assessment)
             fps = meter.tick()
             recorded = None
@@ -104,6 +106,8 @@ def run_session(
                     )
                 )
                 key = window.show(shown)
+                if key is Key.MUTE:
+                    coach.muted = not coach.muted
                 if key is Key.PAUSE:
                     key = _wait_while_paused(window, shown)
                 if key is Key.QUIT:
@@ -128,8 +132,10 @@ def _wait_while_paused(window: WindowSink, shown: np.ndarray) -> Key:
     paused = banner(shown, "Paused (space: resume, q: quit)")
     while True:
         key = window.show(paused, wait_ms=50)
-        if key is not Key.NONE:
-            return Key.NONE if key is Key.PAUSE else key
+        if key is Key.PAUSE:
+            return Key.NONE
+        if key is Key.QUIT:
+            return key
 
 
 def _finish(

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from posecoach import __version__
 from posecoach.coach import Assessment, SideTotals, Status
 from posecoach.posefile import PoseSpec
@@ -42,6 +44,8 @@ class SessionReport:
     ended_by: str = "end of input"
     complete: bool = True
     _rules: dict[str, _RuleTally] = field(default_factory=dict)
+    # Per side, every value each rule measured while in position (for the side comparison).
+    _side_values: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._rules = {rule.id: _RuleTally() for rule in self.pose.rules}
@@ -56,6 +60,11 @@ class SessionReport:
             self.detected += 1
         if assessment.status is Status.IN_POSITION:
             self.in_position += 1
+            if self.pose.per_side and assessment.side is not None:
+                values = self._side_values.setdefault(assessment.side.value, {})
+                for result in assessment.results:
+                    if result.value is not None and result.rule.when is When.ALWAYS:
+                        values.setdefault(result.rule.id, []).append(result.value)
         rep_counted = any(e.kind is EventKind.REP_COUNTED for e in assessment.events)
         for result in assessment.results:
             if result.rule.when is When.TOP and not rep_counted:
@@ -76,6 +85,24 @@ class SessionReport:
             self.events.append(entry)
         self.totals = assessment.totals
 
+    def _sides(self) -> dict[str, dict[str, Any]]:
+        """Per side: reps, seconds held, the furthest rep, and each rule's median value while
+        in position (how far the stretch went on that side)."""
+        sides: dict[str, dict[str, Any]] = {}
+        for name, totals in self.totals.items():
+            if name == "all":
+                continue
+            values = self._side_values.get(name, {})
+            sides[name] = {
+                "reps": totals.reps,
+                "hold_s": round(totals.hold_s, 2),
+                "best_rep": None if totals.best is None else round(totals.best, 1),
+                "rule_medians": {
+                    rule_id: round(float(np.median(v)), 2) for rule_id, v in values.items()
+                },
+            }
+        return sides
+
     def _denominator(self, rule: Rule, detected: int) -> int:
         if rule.when is When.ALWAYS:
             return detected
@@ -93,11 +120,7 @@ class SessionReport:
         return round(span, 3)
 
     def to_dict(self, fps: float | None = None) -> dict[str, Any]:
-        sides = {
-            name: {"reps": t.reps, "hold_s": round(t.hold_s, 2)}
-            for name, t in self.totals.items()
-            if name != "all"
-        }
+        sides = self._sides()
         detected = max(self.detected, 1)
         return {
             "report_version": REPORT_VERSION,
@@ -118,6 +141,7 @@ class SessionReport:
             "reps": sum(t.reps for t in self.totals.values()),
             "hold_s": round(sum(t.hold_s for t in self.totals.values()), 2),
             "sides": sides,
+            "side_difference": _side_difference(sides) if len(sides) == 2 else None,
             # Per rule, the fraction of detected frames in which it was judged and passed; for
             # rules judged only at the top or bottom of a rep, the fraction of reps (or frames
             # at rest) in which it passed.
@@ -134,6 +158,21 @@ class SessionReport:
             "ended_by": self.ended_by,
             "complete": self.complete,
         }
+
+
+def _side_difference(sides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Right minus left: reps, seconds held, and each rule's median value."""
+    left, right = sides["left"], sides["right"]
+    medians = {
+        rule_id: round(right["rule_medians"][rule_id] - value, 2)
+        for rule_id, value in left["rule_medians"].items()
+        if rule_id in right["rule_medians"]
+    }
+    return {
+        "reps": right["reps"] - left["reps"],
+        "hold_s": round(right["hold_s"] - left["hold_s"], 2),
+        "rule_medians": medians,
+    }
 
 
 def write_json_atomic(path: str | Path, data: dict[str, Any], compact: bool = False) -> Path:

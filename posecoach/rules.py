@@ -91,20 +91,42 @@ class History:
     def __init__(self, keep_s: float = 30.0) -> None:
         self.keep_ms = keep_s * 1000
         self._frames: deque[tuple[Landmarks, BodyFrame]] = deque()
+        self._points: dict[tuple[int, str], np.ndarray] = {}
 
     def add(self, landmarks: Landmarks, body: BodyFrame) -> None:
         self._frames.append((landmarks, body))
         while self._frames and landmarks.timestamp_ms - self._frames[0][0].timestamp_ms > (
             self.keep_ms
         ):
-            self._frames.popleft()
+            gone = self._frames.popleft()
+            for key in [k for k in self._points if k[0] == id(gone[0])]:
+                del self._points[key]
 
     def clear(self) -> None:
         self._frames.clear()
+        self._points.clear()
 
     def since(self, timestamp_ms: float) -> list[tuple[Landmarks, BodyFrame]]:
         """The frames at or after `timestamp_ms`, oldest first."""
-        return [f for f in self._frames if f[0].timestamp_ms >= timestamp_ms]
+        frames = []
+        for frame in reversed(self._frames):
+            if frame[0].timestamp_ms < timestamp_ms:
+                break
+            frames.append(frame)
+        return frames[::-1]
+
+    def points(self, timestamp_ms: float, role: str) -> np.ndarray:
+        """(n, 2) pixel positions of `role` in the frames since `timestamp_ms` (each frame's
+        position is worked out once and kept, as rules ask for the same ones every frame)."""
+        frames = self.since(timestamp_ms)
+        out = np.empty((len(frames), 2))
+        for row, (landmarks, body) in enumerate(frames):
+            key = (id(landmarks), role)
+            point = self._points.get(key)
+            if point is None:
+                point = self._points[key] = body.point_px(landmarks, role)
+            out[row] = point
+        return out
 
 
 class ParamType(enum.Enum):
@@ -200,11 +222,11 @@ def _motion(
     if len(frames) < 3 or frames[-1][0].timestamp_ms - frames[0][0].timestamp_ms < window_ms / 2:
         return math.nan
     torso = float(np.median([b.torso_px for _, b in frames]))
-    if not torso > 0:
+    if not torso > 0 or history is None:
         return math.nan
     spreads = []
     for role in params["roles"]:
-        points = np.array([b.point_px(lm, role) for lm, b in frames])
+        points = history.points(frames[0][0].timestamp_ms, role)
         offsets = np.hypot(*(points - np.median(points, axis=0)).T)
         spreads.append(float(np.percentile(offsets, 90)))
     return max(spreads) / torso
@@ -239,21 +261,25 @@ def _bounce(
     params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: History | None
 ) -> float:
     """How many times the roles turned back over the last `window_s` by at least `amplitude`
-    torso lengths, along the axis: a held stretch has none, a bounce two per pulse."""
+    torso lengths, along the axis (relative to the `reference` role when given, so the camera
+    or the whole body shifting does not count): a held stretch has none, a bounce two per
+    pulse."""
     window_ms = float(params.get("window_s", BOUNCE_WINDOW_S)) * 1000
     frames = history.since(landmarks.timestamp_ms - window_ms) if history is not None else []
     if len(frames) < 3 or frames[-1][0].timestamp_ms - frames[0][0].timestamp_ms < window_ms / 2:
         return math.nan
     torso = float(np.median([b.torso_px for _, b in frames]))
-    if not torso > 0:
+    if not torso > 0 or history is None:
         return math.nan
     axis = {"horizontal": 0, "vertical": 1}[params.get("axis", "vertical")]
     amplitude = float(params.get("amplitude", BOUNCE_AMPLITUDE))
+    reference = params.get("reference")
+
+    start_ms = frames[0][0].timestamp_ms
+    base = history.points(start_ms, reference)[:, axis] if reference is not None else 0.0
     return float(
         max(
-            count_turns(
-                np.array([b.point_px(lm, role)[axis] for lm, b in frames]) / torso, amplitude
-            )
+            count_turns((history.points(start_ms, role)[:, axis] - base) / torso, amplitude)
             for role in params["roles"]
         )
     )
@@ -367,8 +393,11 @@ RULE_KINDS: dict[str, RuleKind] = {
                 choices=("vertical", "horizontal"),
                 default="vertical",
             ),
+            "reference": Param(
+                ParamType.ROLE, "follow the roles relative to this role (one that stays put)"
+            ),
         },
-        roles=lambda p: tuple(p["roles"]),
+        roles=lambda p: (*p["roles"], *([p["reference"]] if "reference" in p else [])),
         measure=_bounce,
         vertex=lambda p: p["roles"][0],
     ),

@@ -20,9 +20,10 @@ class Key(enum.Enum):
     NONE = "none"
     QUIT = "quit"
     PAUSE = "pause"
+    MUTE = "mute"  # cues on or off
 
 
-_KEYS = {ord("q"): Key.QUIT, 27: Key.QUIT, ord(" "): Key.PAUSE}
+_KEYS = {ord("q"): Key.QUIT, 27: Key.QUIT, ord(" "): Key.PAUSE, ord("m"): Key.MUTE}
 
 
 def has_display() -> bool:
@@ -33,7 +34,8 @@ def has_display() -> bool:
 
 
 class WindowSink:
-    """An OpenCV window; `show` returns the key pressed (q or Esc quits, space pauses)."""
+    """An OpenCV window; `show` returns the key pressed (q or Esc quits, space pauses, m
+    mutes or unmutes the cues)."""
 
     def __init__(self, title: str) -> None:
         if not has_display():

@@ -40,7 +40,7 @@ class HoldSettings:
     """How a hold timer treats gaps (all in seconds)."""
 
     grace_s: float = 0.5  # out of position (or no frames) this long is bridged
-    arm_s: float = 0.75  # in position this long before a hold starts
+    arm_s: float = 0.4  # in position this long before a hold starts
     unknown_max_s: float = 5.0  # unknown frames bridge a hold this long at most
 
 
@@ -124,7 +124,7 @@ class Phase(enum.Enum):
 class RepSettings:
     """How a rep counter decides (seconds, and a fraction of the way to the peak)."""
 
-    arm_s: float = 0.75  # at rest this long before reps are counted
+    arm_s: float = 0.4  # at rest this long before reps are counted
     min_rep_s: float = 0.8  # a rep from leaving rest to coming back must take this long
     partial_frac: float = 0.5  # a return from this far toward the peak is a partial rep
     max_gap_s: float = 2.0  # no signal this long (person lost, joints hidden): disarm

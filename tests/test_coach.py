@@ -1,5 +1,7 @@
 """Rules, roles and the coach on landmarks built from joint angles."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,14 @@ FRAME_MS = 1000 / 30
 
 def verdicts(assessment):
     return {r.rule.id: r.passed for r in assessment.results}
+
+
+def all_pass(assessment):
+    """Every rule passes; rules that look back in time may not be judged yet."""
+    return all(
+        r.passed or (r.passed is None and r.rule.kind in ("bounce", "motion"))
+        for r in assessment.results
+    )
 
 
 def steady(coach, seconds=1.0, start_s=0.0, make=half_kneeling, **pose_kwargs):
@@ -52,7 +62,7 @@ def kneeling_coach():
 def test_good_half_kneeling_passes_everything(kneeling_coach):
     a = kneeling_coach.update(half_kneeling(), 0.0, 0)
     assert a.status is Status.IN_POSITION
-    assert all(verdicts(a).values())
+    assert all_pass(a)
     assert a.prompt is None
     assert a.side is Side.RIGHT  # the kneeling (back) leg is the working side
 
@@ -79,7 +89,7 @@ def test_torso_leaning_30_deg_is_flagged(kneeling_coach):
 
 def test_torso_leaning_10_deg_is_within_tolerance(kneeling_coach):
     a = kneeling_coach.update(half_kneeling(torso_lean_deg=10, back_thigh_deg=15), 0.0, 0)
-    assert all(verdicts(a).values())
+    assert all_pass(a)
 
 
 def test_hip_not_driven_forward(kneeling_coach):
@@ -119,7 +129,7 @@ def test_nobody_and_hidden_joints_are_said_and_not_timed(kneeling_coach):
         )
     assert a.status is Status.JOINTS_HIDDEN
     assert a.hold_s == 0.0
-    assert all(r.passed is None for r in a.results if "knee" in r.rule.id)
+    assert all(r.passed is None for r in a.results if "knee" in str(r.rule.roles()))
 
 
 def test_face_on_person_is_told_to_turn(kneeling_coach):
@@ -215,7 +225,7 @@ def test_swapped_labels_for_two_frames_change_nothing(kneeling_coach):
             lm = swap_left_right(lm)
         a = kneeling_coach.update(lm, t, i)
         sides.append(a.side)
-        held.append(a.status is Status.IN_POSITION and all(verdicts(a).values()))
+        held.append(a.status is Status.IN_POSITION and all_pass(a))
     assert set(sides) == {Side.RIGHT}
     assert all(held)
     assert a.hold_s == pytest.approx(59 * FRAME_MS / 1000)
@@ -227,9 +237,7 @@ def test_bridge_reps_and_top_of_rep_checks():
     angles = [130] * 30 + bridge_rep() + [130] * 20 + bridge_rep(top=200) + [130] * 20
     assessments = run_bridge(coach, angles)
     rep_frames = [
-        verdicts(a)
-        for a in assessments
-        if any(e.kind is EventKind.REP_COUNTED for e in a.events)
+        verdicts(a) for a in assessments if any(e.kind is EventKind.REP_COUNTED for e in a.events)
     ]
     a = assessments[-1]
     assert a.reps == 2 and a.totals["all"].best == pytest.approx(200, abs=1)
@@ -251,7 +259,7 @@ def test_bridge_getting_into_position_is_not_a_rep():
     # Lying down: the hip angle passes through the top and the bottom before the person has
     # rested for the arming time.
     coach = Coach(load_pose("bridge"))
-    setup = ramp(178, 130, 0.4) + [130] * 10 + ramp(130, 175, 0.5) + ramp(175, 130, 0.5)
+    setup = ramp(178, 130, 0.4) + [130] * 6 + ramp(130, 175, 0.5) + ramp(175, 130, 0.5)
     assessments = run_bridge(coach, setup + [130] * 40)
     assert assessments[-1].reps == 0
 
@@ -306,3 +314,89 @@ def test_sticky_value_switches_after_steady_evidence_despite_unclear_frames():
         values.append(sticky.update(observed, i * FRAME_MS))
     assert values[0] == 1 and values[-1] == -1
     assert values.index(-1) == 30  # one second after the other value first appeared
+
+
+def test_a_cue_needs_the_fault_to_last_and_flicker_gives_none(kneeling_coach):
+    # The torso rocks between upright and a 30 deg lean every 0.6 s for 2 s: the lean rule
+    # fails for about 0.3 s at a time, never for cue_delay_s, so no cue flickers up.
+    shown, failed = [], []
+    for i in range(60):
+        t = i * FRAME_MS
+        lean = 30 * (1 - abs((i % 18) - 9) / 9)
+        a = kneeling_coach.update(
+            half_kneeling(torso_lean_deg=lean, timestamp_ms=t, frame_index=i), t, i
+        )
+        shown.append(a.prompt)
+        failed.append(verdicts(a).get("torso_upright") is False)
+    assert set(shown) == {None}
+    assert 15 <= sum(failed) <= 45  # it did fail, on and off
+    # Failing steadily: the cue comes after 0.5 s.
+    a = steady(kneeling_coach, 0.4, start_s=2.0, torso_lean_deg=30)
+    assert a.prompt is None
+    a = steady(kneeling_coach, 0.2, start_s=2.4, torso_lean_deg=30)
+    assert a.prompt == "Chest up, don't lean forward"
+
+
+def test_one_new_cue_every_two_seconds_and_praise_when_fixed(kneeling_coach):
+    steady(kneeling_coach, 1.0, torso_lean_deg=30)  # the lean is cued at about 0.5 s
+    prompts = []
+    for i in range(30, 300):
+        t = i * FRAME_MS
+        # Fixed at 1 s; then the hip sits back from 2 s.
+        kwargs = {"back_thigh_deg": -15} if i >= 60 else {}
+        a = kneeling_coach.update(half_kneeling(timestamp_ms=t, frame_index=i, **kwargs), t, i)
+        if a.prompt_is_new:
+            prompts.append((round(t / 1000, 2), a.prompt))
+    texts = [text for _, text in prompts]
+    assert texts[:2] == ["Good: that's it", "Squeeze the glute, push the hip forward"]
+    times = [0.5] + [time for time, _ in prompts]
+    assert all(b - a >= 2.0 - 1e-6 for a, b in itertools.pairwise(times))
+
+
+def test_muted_coach_gives_no_form_cues_but_still_says_the_set_up():
+    coach = Coach(load_pose("half_kneeling_hip_flexor"))
+    coach.muted = True
+    a = steady(coach, 2.0, torso_lean_deg=30)
+    assert a.prompt is None and a.muted
+    assert {r.rule.id: r.passed for r in a.results}["torso_upright"] is False
+    a = coach.update(None, 3000.0, 90)
+    a = coach.update(None, 5100.0, 91)
+    assert a.prompt == "Step into view"
+
+
+def test_hidden_knee_mid_hold_is_unknown_and_does_not_stop_the_hold(kneeling_coach):
+    steady(kneeling_coach, 2.0)
+    hidden = {Landmark.LEFT_KNEE: 0.1, Landmark.RIGHT_KNEE: 0.1}
+    a = steady(kneeling_coach, 1.5, start_s=2.0, visibility=hidden)
+    assert a.status is Status.JOINTS_HIDDEN
+    assert all(r.passed is None for r in a.results if "knee" in str(r.rule.roles()))
+    assert not any(e.kind is EventKind.HOLD_PAUSED for e in a.events)
+    a = steady(kneeling_coach, 1.0, start_s=3.5)
+    assert a.hold_s == pytest.approx(4.5, abs=0.05)  # the hidden 1.5 s bridged
+
+
+def test_a_hold_that_breaks_says_why(kneeling_coach):
+    steady(kneeling_coach, 2.0)
+    a = steady(kneeling_coach, 3.0, start_s=2.0, front_knee_deg=175)
+    assert a.status is Status.NOT_IN_POSITION
+    assert a.prompt == "Hold paused: Bend your front knee into a lunge"
+    assert a.hold_s == pytest.approx(2.0, abs=0.05)
+
+
+def test_a_one_frame_jump_of_a_knee_changes_nothing(kneeling_coach):
+    import dataclasses
+
+    held, unknown = [], []
+    for i in range(60):
+        t = i * FRAME_MS
+        lm = half_kneeling(timestamp_ms=t, frame_index=i)
+        if i == 30:  # the front knee thrown 300 px up for one frame
+            xy = lm.xy_norm.copy()
+            xy[Landmark.LEFT_KNEE, 1] -= 300 / lm.resolution_wh[1]
+            lm = dataclasses.replace(lm, xy_norm=xy)
+        a = kneeling_coach.update(lm, t, i)
+        held.append(all(r.passed is not False for r in a.results))
+        unknown.append({r.rule.id for r in a.results if r.passed is None})
+    assert all(held)
+    assert "front_knee_90" in unknown[30] and "front_knee_90" not in unknown[31]
+    assert a.hold_s == pytest.approx(59 * FRAME_MS / 1000)

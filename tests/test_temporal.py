@@ -10,7 +10,7 @@ from posecoach.posefile import Counter
 from posecoach.temporal import EventKind, HoldSettings, HoldTimer, Phase, RepCounter, RepSettings
 
 FRAME_MS = 1000 / 30
-HOLD = HoldSettings(grace_s=0.5, arm_s=0.75, unknown_max_s=5.0)
+HOLD = HoldSettings(grace_s=0.5, arm_s=0.75, unknown_max_s=5.0)  # a longer arming than usual
 
 
 def frames(*runs: tuple[object, float]) -> list:
@@ -128,8 +128,10 @@ def test_one_full_rep():
 def test_setup_is_not_a_rep():
     # Lying down from standing: the signal passes through the top and the bottom while the
     # person gets into position, resting for less than the arming time in between.
-    setup = [None] * 30 + ramp(178, 140, 0.5) + rest(0.3) + ramp(140, 172, 0.4) + ramp(172, 125, 0.5)
-    counter, kinds = run_reps(setup + rest() + rep() + rest())
+    setup = (
+        [None] * 30 + ramp(178, 140, 0.5) + rest(0.3) + ramp(140, 172, 0.4) + ramp(172, 125, 0.5)
+    )
+    counter, _ = run_reps(setup + rest() + rep() + rest())
     assert counter.reps == 1
 
 
