@@ -30,14 +30,6 @@ CORRECT = {
     "butterfly": clip("butterfly", seed=8),
 }
 
-# Known limit: the working side changes only after a second of evidence, and that second is
-# not credited to either side.
-_FAR_LEG_LOOKS_HIGHER = {
-    "bird_dog": "known limit: the evidence for the right leg starts only when it is lifted, "
-    "0.25 s before the gates pass, and the first second on the new side is not credited while "
-    "the working side switches: 6.3 s measured against 7.45 s true (left within 0.1 s)",
-}
-
 # Each fault (on one side for a stretch done per side) and the one rule it fails.
 FAULTS = [
     ("supine_knee_to_chest", "other_knee_bent", "left", 5, "other_knee_straight"),
@@ -55,23 +47,10 @@ FAULTS = [
     ("butterfly", "feet_apart", None, 9, "feet_together"),
 ]
 
-_LEGS_MERGED = pytest.mark.xfail(
-    strict=True,
-    reason="the model puts the straight leg's knee on the raised thigh when the raised leg's "
-    "shin hangs over it (the thigh near vertical, the knee not pulled in): the other knee reads "
-    "136 deg (median; truth 180) and other_knee_straight fails in 82 of the 105 frames in "
-    "position, its knee's visibility 0.63-0.72, so trusted (seeds 1 and 3 alike)",
-)
-
 
 @pytest.mark.parametrize(
     "pose_id",
-    [
-        pytest.param(pose_id, marks=pytest.mark.xfail(strict=True, reason=reason))
-        if (reason := _FAR_LEG_LOOKS_HIGHER.get(pose_id))
-        else pose_id
-        for pose_id in sorted(CORRECT)
-    ],
+    [pose_id for pose_id in sorted(CORRECT)],
 )
 def test_correct_form_holds_match_the_truth_per_side(tmp_path_factory, pose_id):
     run = generated_run(tmp_path_factory, CORRECT[pose_id])
@@ -94,10 +73,7 @@ def test_each_fault_is_flagged(tmp_path_factory, pose_id, fault, side, seed, rul
 
 @pytest.mark.parametrize(
     ("pose_id", "fault", "side", "seed", "rule"),
-    [
-        pytest.param(*case, marks=_LEGS_MERGED) if case[1] == "knee_not_pulled_in" else case
-        for case in FAULTS
-    ],
+    [case for case in FAULTS],
 )
 def test_each_fault_flags_no_other_rule(tmp_path_factory, pose_id, fault, side, seed, rule):
     run = generated_run(tmp_path_factory, clip(pose_id, seed, fault, side))

@@ -34,16 +34,7 @@ _PIGEON_FACING = (
 @pytest.mark.parametrize(
     ("pose_id", "seed"),
     [
-        pytest.param(
-            "standing_hip_flexor",
-            31,
-            marks=_xfail(
-                "known limit, the first second on a side: standing with the feet together the "
-                "working side was guessed right, so 0.6 s of the left hold went uncredited "
-                "while it settled; with 0.2 s of model lag getting in and 0.13 s coming out "
-                "the left hold is 6.87 s against 7.87 s true (right 7.13 s)"
-            ),
-        ),
+        ("standing_hip_flexor", 31),
         ("low_lunge_twist", 32),
         ("kneeling_lunge", 33),
         pytest.param(
@@ -115,16 +106,7 @@ FAULTS = [
     ("half_kneeling_foot_elevated", "hip_not_forward", "hip_forward", 51),
     ("half_kneeling_foot_elevated", "front_foot_far", "front_knee_90", 52),
     ("pigeon", "back_knee_bent", "back_leg_long", 53),
-    pytest.param(
-        "pigeon",
-        "hips_high",
-        "hips_low",
-        54,
-        marks=_xfail(
-            _PIGEON_FACING + "it flips 2 s into the hold; from then back_leg_long measures the "
-            "folded front knee and is flagged as well"
-        ),
-    ),
+    ("pigeon", "hips_high", "hips_low", 54),
     pytest.param(
         "pigeon",
         "torso_collapsed",
