@@ -1,5 +1,7 @@
 """The synthetic performer without the pose model: kinematics, camera, scripts, truth, CLI."""
 
+import dataclasses
+import itertools
 import json
 import math
 
@@ -15,6 +17,7 @@ from posecoach.synth.clip import (
     Clip,
     ClipSpec,
     SynthError,
+    _spec_json,
     spec_from_truth,
     view_turn_deg,
     write_clip,
@@ -229,6 +232,93 @@ def test_leaving_the_frame():
     assert out and any(not f.in_frame.any() for f in out)  # fully out for a moment
     assert not any(f.in_position for f in out)
     assert clip.truth(frames)["totals"]["left"]["hold_s"] >= 4.0
+
+
+# -- dropouts: the camera loses the person ----------------------------------------------------
+
+DROPOUT = (5.0, 0.5)  # inside the left hold of the short clip below (4.3-6.3 s)
+
+
+def dropout_clip(dropouts=(DROPOUT,), **changes) -> Clip:
+    spec = ClipSpec(KNEEL, sides=("left",), hold_s=2, size_wh=(160, 120), fps=10, dropouts=dropouts)
+    return Clip(dataclasses.replace(spec, **changes), load_pose(KNEEL))
+
+
+def test_a_dropout_frame_shows_the_room_without_the_performer():
+    clip = dropout_clip()
+    room = clip.renderer.room()
+    for image, frame in itertools.islice(clip.frames(), 60):
+        assert np.array_equal(image, room) is (5.0 <= frame.t_s < 5.5), frame.t_s
+
+
+def test_dropouts_are_marked_per_frame_and_leave_the_totals_alone():
+    clip, plain = dropout_clip(), dropout_clip(dropouts=())
+    frames, plain_frames = clip.truth_frames(), plain.truth_frames()
+    truth, plain_truth = clip.truth(frames), plain.truth(plain_frames)
+    column = truth["per_frame"]["dropout"]
+    dropped = [t for t, d in zip(truth["per_frame"]["t_s"], column, strict=True) if d]
+    assert dropped == pytest.approx([5.0, 5.1, 5.2, 5.3, 5.4])
+    assert all(f.in_position for f in frames if f.dropout)  # the person kept holding
+    assert truth["totals"] == plain_truth["totals"]
+    assert truth["per_frame"]["in_position"] == plain_truth["per_frame"]["in_position"]
+    # A clip without dropouts writes neither the column nor the spec's key (as before them).
+    assert "dropout" not in plain_truth["per_frame"] and "dropouts" not in plain_truth["spec"]
+
+
+def test_spec_round_trips_through_the_truth_file_with_and_without_dropouts():
+    spec = ClipSpec(KNEEL, sides=("left",), hold_s=2, dropouts=((5.0, 0.5), (6, 1)))
+    truth = json.loads(json.dumps({"spec": _spec_json(spec)}))
+    assert truth["spec"]["dropouts"] == [[5.0, 0.5], [6, 1]]
+    again = spec_from_truth(truth)
+    assert again == spec and again.dropouts == ((5.0, 0.5), (6.0, 1.0))
+    older = json.loads(json.dumps({"spec": _spec_json(dataclasses.replace(spec, dropouts=()))}))
+    assert "dropouts" not in older["spec"]  # as a truth file written before dropouts existed
+    assert spec_from_truth(older).dropouts == ()
+
+
+@pytest.mark.parametrize("dropout", [(-1.0, 0.5), (2.0, 0.0), (2.0, -1.0), (math.nan, 1.0), (1.0,)])
+def test_a_bad_dropout_says_what_to_give(dropout):
+    with pytest.raises(SynthError, match=r"expecting \(start_s, duration_s\)"):
+        ClipSpec(KNEEL, dropouts=(dropout,)).check()
+
+
+def test_a_dropout_after_the_end_is_refused():
+    with pytest.raises(SynthError, match="starts after the clip ends"):
+        dropout_clip(dropouts=((60.0, 1.0),))
+
+
+# -- short scripts -----------------------------------------------------------------------------
+
+
+def test_bridge_without_reps_lies_down_and_rests():
+    pose = load_pose("bridge")
+    clip = Clip(ClipSpec("bridge", reps=0, size_wh=(160, 120), fps=10), pose)
+    frames = clip.truth_frames()
+    truth = clip.truth(frames)
+    assert truth["totals"] == {"all": {"reps": 0, "hold_s": 0.0}} and truth["reps"] == []
+    assert not {Phase.REP_UP, Phase.REP_DOWN} & {f.phase for f in frames}
+    resting = [f for f in frames if f.phase is Phase.IN_POSE]
+    assert len(resting) / 10 >= 4.0 and all(f.in_position for f in resting)
+    # Lowering the legs at the end opens the hip angle while the knees still count as up, but
+    # never as far as a rep's peak.
+    assert pose.counter is not None
+    assert max(f.values["hips_high"] for f in frames if f.in_position) < pose.counter.peak - 5
+    with pytest.raises(SynthError, match="ask for 1 rep or more"):
+        Clip(ClipSpec("bridge", reps=0, fault="partial_rep"), pose)
+
+
+@pytest.mark.parametrize("fault", [None, "bounce", "leave_frame"])
+def test_a_short_hold_is_held_as_long_as_asked(fault):
+    clip = Clip(ClipSpec(KNEEL, sides=("left",), hold_s=0.7, fault=fault), load_pose(KNEEL))
+    held = sum(s.duration_s for s in clip.script.segments if s.phase is Phase.IN_POSE)
+    assert held == pytest.approx(0.7)
+    assert clip.truth(clip.truth_frames())["totals"]["left"]["hold_s"] >= 0.7
+
+
+@pytest.mark.parametrize(("reps", "hold_s"), [(-1, 5.0), (5, 0.0), (5, -2.0)])
+def test_reps_and_hold_must_make_sense(reps, hold_s):
+    with pytest.raises(SynthError, match="reps must be 0 or more and the hold above 0 s"):
+        ClipSpec(KNEEL, reps=reps, hold_s=hold_s).check()
 
 
 def test_every_motion_has_a_pose_file_and_its_faults_are_known():

@@ -4,6 +4,13 @@ the truth of every frame measured on the exact landmarks by the pose file's own 
 The truth sidecar (`<clip>.truth.json`, format `TRUTH_VERSION`) holds per frame the exact 2D
 pixel and 3D positions of the 33 landmarks, the value of every rule's signal and whether it
 passes, the phase and the working side; and per clip the reps and hold seconds per side.
+
+A clip can have dropouts (`ClipSpec.dropouts`): spans in which the camera loses the person and
+the picture shows the room alone. The truth still describes the person, who carries on as
+scripted (a coach is expected to bridge a short dropout), so in-position frames and hold totals
+do not change; the per-frame `dropout` column marks the frames. Clips without dropouts leave the
+column and the spec's `dropouts` key out, so their truth is the same as before dropouts existed:
+readers treat a missing column as no dropout.
 """
 
 from __future__ import annotations
@@ -85,6 +92,8 @@ class ClipSpec:
     lighting: bool = False  # the room's light drifts slowly brighter and darker
     blur_px: float = 0.0  # Gaussian blur sigma
     noise: float = 0.0  # sensor noise sigma, in grey levels
+    # (start_s, duration_s) spans in which the camera loses the person: the room alone is drawn.
+    dropouts: tuple[tuple[float, float], ...] = ()
 
     def check(self) -> StretchMotion:
         """Raise SynthError for anything that cannot be generated; returns the stretch's motion."""
@@ -95,7 +104,26 @@ class ClipSpec:
                 "seed, blur and noise must be 0 or more and fps above 0: got "
                 f"seed {self.seed}, blur {self.blur_px}, noise {self.noise}, fps {self.fps}"
             )
+        if self.reps < 0 or not self.hold_s > 0:
+            raise SynthError(
+                f"reps must be 0 or more and the hold above 0 s: got reps {self.reps}, "
+                f"hold {self.hold_s} s"
+            )
+        for dropout in self.dropouts:
+            try:
+                start_s, duration_s = (float(v) for v in dropout)
+            except (TypeError, ValueError):
+                start_s, duration_s = math.nan, math.nan
+            if not (math.isfinite(start_s) and start_s >= 0 and 0 < duration_s < math.inf):
+                raise SynthError(
+                    f"cannot drop out {dropout!r}: expecting (start_s, duration_s) with a start "
+                    "of 0 s or more and a duration above 0 s, such as (3.0, 0.5)"
+                )
         return motion
+
+    def dropped(self, t_s: float) -> bool:
+        """Whether the camera has lost the person at `t_s` (inside one of the dropouts)."""
+        return any(start <= t_s < start + duration for start, duration in self.dropouts)
 
     def motion(self) -> StretchMotion:
         if self.pose_id not in STRETCH_MOTIONS:
@@ -126,7 +154,8 @@ class TruthFrame:
     values: dict[str, float | None]  # in the stretch's own view (see `_canonical`)
     passes: dict[str, bool | None]
     image_values: dict[str, float | None]  # as this clip's camera sees them
-    in_position: bool
+    in_position: bool  # the person's, whether or not the camera sees them
+    dropout: bool = False  # the camera has lost the person: the picture shows the room alone
 
 
 class Clip:
@@ -145,17 +174,19 @@ class Clip:
         facing = spec.facing or drawn
         # Face-on or from behind, the performer faces neither image side.
         self.facing = facing if view_turn not in (90.0, -90.0) else None
-        if not motion.per_side:
-            sides: tuple[str | None, ...] = (None,)
-        elif None in spec.sides:
-            sides = ("left", "right")
-        else:
-            sides = spec.sides
-        self.sides = sides
-        self.script: Script = motion.build(
-            self.figure,
-            ScriptOptions(sides=sides, reps=spec.reps, hold_s=spec.hold_s, fault=spec.fault),
-        )
+        self.sides = _performed_sides(spec, motion)
+        self.script: Script = _build_script(spec, motion, self.figure)
+        if pose.mode is Mode.REPS and spec.reps == 0 and spec.fault is not None:
+            raise SynthError(
+                f"fault {spec.fault} of {spec.pose_id} shows in a rep: ask for 1 rep or more, "
+                "or no fault"
+            )
+        late = [d for d in spec.dropouts if d[0] >= self.script.duration_s]
+        if late:
+            raise SynthError(
+                f"dropout {late[0]!r} starts after the clip ends "
+                f"({self.script.duration_s:.1f} s): start it earlier"
+            )
         self.frame_count = max(1, math.floor(self.script.duration_s * spec.fps))
         self._samples = [
             sample(self.script, i / spec.fps, self.life) for i in range(self.frame_count)
@@ -200,7 +231,9 @@ class Clip:
         histories = (History(), History())
         for index, smp in enumerate(self._samples):
             skeleton = self._placed(index)
-            image = self._effects(self.renderer.draw(skeleton), index / self.spec.fps, noise_rng)
+            t_s = index / self.spec.fps
+            drawn = self.renderer.room() if self.spec.dropped(t_s) else self.renderer.draw(skeleton)
+            image = self._effects(drawn, t_s, noise_rng)
             yield image, self._truth(index, smp.phase, smp.side, skeleton, histories)
 
     def truth_frames(self) -> list[TruthFrame]:
@@ -266,9 +299,10 @@ class Clip:
         )
         gates = [passes[r.id] for r in self.pose.rules if r.gate]
         in_position = phase is not Phase.OUT_OF_FRAME and all(g is True for g in gates)
+        t_s = index / self.spec.fps
         return TruthFrame(
             index=index,
-            t_s=index / self.spec.fps,
+            t_s=t_s,
             phase=phase,
             side=side,
             xy_px=xy,
@@ -278,6 +312,7 @@ class Clip:
             passes=passes,
             image_values=image_values,
             in_position=in_position,
+            dropout=self.spec.dropped(t_s),
         )
 
     def _judge(
@@ -417,13 +452,40 @@ class Clip:
                 for r in pose.rules
             },
             "landmark_names": [lm.name.lower() for lm in Landmark],
-            "per_frame": _frames_json(frames, [r.id for r in pose.rules]),
+            "per_frame": _frames_json(frames, [r.id for r in pose.rules], bool(spec.dropouts)),
         }
+
+
+def _performed_sides(spec: ClipSpec, motion: StretchMotion) -> tuple[str | None, ...]:
+    """The working sides in order: none for a stretch not done per side, both if not named."""
+    if not motion.per_side:
+        return (None,)
+    if None in spec.sides:
+        return ("left", "right")
+    return spec.sides
+
+
+def _build_script(spec: ClipSpec, motion: StretchMotion, figure: Figure) -> Script:
+    options = ScriptOptions(
+        sides=_performed_sides(spec, motion), reps=spec.reps, hold_s=spec.hold_s, fault=spec.fault
+    )
+    return motion.build(figure, options)
+
+
+def clip_script(spec: ClipSpec) -> Script:
+    """The script a clip of `spec` performs (its timing, without drawing or measuring anything)."""
+    motion = spec.check()
+    # The figure is the seed's first draw, as in `Clip`.
+    return _build_script(spec, motion, Figure.from_seed(np.random.default_rng(spec.seed)))
 
 
 def _spec_json(spec: ClipSpec) -> dict[str, Any]:
     data = dataclasses.asdict(spec)
     data["sides"], data["size_wh"] = list(spec.sides), list(spec.size_wh)
+    if spec.dropouts:
+        data["dropouts"] = [list(d) for d in spec.dropouts]
+    else:  # left out: a clip without dropouts has the truth it had before they existed
+        del data["dropouts"]
     return data
 
 
@@ -431,6 +493,9 @@ def spec_from_truth(truth: dict[str, Any]) -> ClipSpec:
     """The `ClipSpec` a truth file was generated from (to generate it again)."""
     data = dict(truth["spec"])
     data["sides"], data["size_wh"] = tuple(data["sides"]), tuple(data["size_wh"])
+    data["dropouts"] = tuple(
+        (float(start), float(duration)) for start, duration in data.get("dropouts", ())
+    )
     return ClipSpec(**data)
 
 
@@ -449,17 +514,20 @@ def _rounded(values: np.ndarray, digits: int) -> list[Any]:
     return np.round(np.asarray(values, dtype=float), digits).tolist()
 
 
-def _frames_json(frames: list[TruthFrame], rule_ids: list[str]) -> dict[str, Any]:
-    """Per-frame truth in columns: one list per field, indexed by frame number."""
+def _frames_json(frames: list[TruthFrame], rule_ids: list[str], dropouts: bool) -> dict[str, Any]:
+    """Per-frame truth in columns: one list per field, indexed by frame number (the `dropout`
+    column only for a clip with dropouts)."""
 
     def column(values: list[float | None]) -> list[float | None]:
         return [None if v is None else round(v, 2) for v in values]
 
+    marked = {"dropout": [f.dropout for f in frames]} if dropouts else {}
     return {
         "t_s": [round(f.t_s, 4) for f in frames],
         "phase": [f.phase.value for f in frames],
         "side": [f.side for f in frames],
         "in_position": [f.in_position for f in frames],
+        **marked,
         "values": {r: column([f.values[r] for f in frames]) for r in rule_ids},
         "passes": {r: [f.passes[r] for f in frames] for r in rule_ids},
         "image_values": {r: column([f.image_values[r] for f in frames]) for r in rule_ids},

@@ -35,6 +35,7 @@ from posecoach.synth.postures import (
 )
 
 _BRIDGE_TOP_DEG = 178.0
+_REST_WITHOUT_REPS_S = 5.0
 _BRIDGE_FAULTS: dict[str, str] = {
     "partial_rep": "one rep (the middle one) lifts only to a hip angle of about 157 deg",
     "arched": "one rep (the middle one) pushes the hips up to about 204 deg: the back arches",
@@ -110,7 +111,8 @@ def _bridge_script(figure: Figure, options: ScriptOptions) -> Script:
     script = Script(flat)
     script.add(Segment(1.0, flat, Phase.SETUP))
     script.add(Segment(1.4, bottom, Phase.TRANSITION))
-    script.add(Segment(1.0, bottom, Phase.IN_POSE))
+    # Without reps (a set-up-only clip) the performer lies still a while with the knees up.
+    script.add(Segment(1.0 if options.reps else _REST_WITHOUT_REPS_S, bottom, Phase.IN_POSE))
     for rep in range(options.reps):
         peak, down_s = top, 1.8
         if rep == odd_rep and options.fault == "partial_rep":

@@ -120,14 +120,18 @@ def walk_out_and_back(script: Script, stand: Posture) -> None:
 def hold(
     script: Script, posture: Posture, hold_s: float, side: str | None, bounce: Posture | None
 ) -> None:
-    """Hold still for `hold_s`, or (`bounce`) pulse to a deeper posture twice a second."""
+    """Hold still for `hold_s`, or (`bounce`) pulse to a deeper posture about twice a second
+    (a whole number of pulses filling the hold)."""
     if bounce is None:
         script.add(Segment(hold_s, posture, Phase.IN_POSE, side))
         return
-    pulses = max(1, round(hold_s / 0.5))
+    pulses = max(1, round(hold_s / _PULSE_S))
     for _ in range(pulses):
-        script.add(Segment(0.25, bounce, Phase.IN_POSE, side, ease=Ease.SMOOTH))
-        script.add(Segment(0.25, posture, Phase.IN_POSE, side, ease=Ease.SMOOTH))
+        script.add(Segment(hold_s / pulses / 2, bounce, Phase.IN_POSE, side, ease=Ease.SMOOTH))
+        script.add(Segment(hold_s / pulses / 2, posture, Phase.IN_POSE, side, ease=Ease.SMOOTH))
+
+
+_PULSE_S = 0.5  # one bounce: down and back up
 
 
 def lying_flat(figure: Figure) -> Posture:

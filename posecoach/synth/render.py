@@ -296,11 +296,15 @@ class Renderer:
                     image, [_fixed(px)], True, _scaled(colour, 0.6), 1, cv2.LINE_AA, _SHIFT
                 )
 
+    def room(self) -> np.ndarray:
+        """One frame of the room alone (a camera that has lost the performer); BGR, (h, w, 3)."""
+        return self._background.copy()
+
     # -- the performer ----------------------------------------------------------------------
 
     def draw(self, skeleton: Skeleton) -> np.ndarray:
         """One frame: the room with the performer in `skeleton`'s posture."""
-        image = self._background.copy()
+        image = self.room()
         solids = self._solids(skeleton)
         for solid in sorted(solids, key=lambda s: -s.depth_m):
             solid.draw(image)
