@@ -196,6 +196,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_pose_dirs(synth)
 
+    evalset = commands.add_parser(
+        "evalset",
+        help="generate the evaluation set: every stretch, both sides, correct and faulty, "
+        "with dropouts, set-up phases and negatives (for posecoach eval)",
+    )
+    evalset.add_argument("folder", type=Path, metavar="DIR", help="where to write the clips")
+    evalset.add_argument(
+        "--seeds", type=int, default=1, metavar="N", help="performers per clip (default 1)"
+    )
+    evalset.add_argument("--quick", action="store_true", help="a handful of short clips only")
+    evalset.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="clips generated at once (default 1)"
+    )
+
     demo = commands.add_parser(
         "demo", help="coach a bundled sample clip and write its report and annotated video"
     )
@@ -505,6 +519,20 @@ def _check_pose_file(path: Path, builtin: dict[str, Path]) -> bool:
     return True
 
 
+def _cmd_evalset(args: argparse.Namespace) -> int:
+    from posecoach.synth.evalset import eval_set_specs, write_eval_set
+
+    clips = eval_set_specs(seeds=args.seeds, quick=args.quick)
+
+    def progress(done: int, total: int, clip: object, written: bool) -> None:
+        name = getattr(clip, "name", "")
+        print(f"[{done}/{total}] {name}{'' if written else ' (kept)'}", file=sys.stderr)
+
+    labels = write_eval_set(args.folder, clips, workers=max(args.workers, 1), progress=progress)
+    print(f"posecoach evalset: {len(clips)} clips in {args.folder} (negatives in {labels.name})")
+    return EXIT_OK
+
+
 def _cmd_synth(args: argparse.Namespace) -> int:
     from posecoach.synth.clip import ClipSpec, check_clip_path, side_list, write_clip
 
@@ -707,6 +735,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_poses(args)
         if args.command == "synth":
             return _cmd_synth(args)
+        if args.command == "evalset":
+            return _cmd_evalset(args)
         if args.command == "demo":
             return _cmd_demo(args)
         if args.command == "eval":
