@@ -248,6 +248,9 @@ class Coach:
         self._failing_since: dict[str, float] = {}
         self._cued: Rule | None = None
         self._event_cue: tuple[str, float] | None = None
+        # The first frame of a scene (a session, or a photo): failing rules are cued at once,
+        # as there is no earlier frame to wait for.
+        self._scene_start = True
 
     def new_scene(self) -> None:
         """Forget the joints' recent motion (the next frame is unrelated to the last, such as
@@ -256,6 +259,11 @@ class Coach:
         self._smoother.reset()
         self._history.clear()
         self._raw_history.clear()
+        # A photo is judged on its own: its cue shows at once, whatever the last one said.
+        self._prompt, self._prompt_since_ms = None, -math.inf
+        self._failing_since.clear()
+        self._cued, self._event_cue = None, None
+        self._scene_start = True
 
     def _key(self, side: Side | None) -> str | None:
         if not self.pose.per_side:
@@ -388,6 +396,7 @@ class Coach:
 
         self._track_failing(results, timestamp_ms)
         prompt = setup_prompt or self._choose_prompt(status, results, key, timestamp_ms)
+        self._scene_start = False
         is_new = self._set_prompt(prompt, timestamp_ms)
         if is_new:
             self._cued = next(
@@ -546,6 +555,7 @@ class Coach:
             if r.passed is False
             and (
                 r.rule.when is When.TOP
+                or self._scene_start
                 or timestamp_ms - self._failing_since.get(r.rule.id, timestamp_ms) >= delay_ms
             )
         ]

@@ -338,18 +338,18 @@ def test_a_cue_needs_the_fault_to_last_and_flicker_gives_none(kneeling_coach):
 
 
 def test_one_new_cue_every_two_seconds_and_praise_when_fixed(kneeling_coach):
-    steady(kneeling_coach, 1.0, torso_lean_deg=30)  # the lean is cued at about 0.5 s
+    steady(kneeling_coach, 1.0, torso_lean_deg=30)  # the first frame of a session: cued at once
     prompts = []
     for i in range(30, 300):
         t = i * FRAME_MS
-        # Fixed at 1 s; then the hip sits back from 2 s.
-        kwargs = {"back_thigh_deg": -15} if i >= 60 else {}
+        # Fixed at 1 s; then the hip sits back from 2.5 s.
+        kwargs = {"back_thigh_deg": -15} if i >= 75 else {}
         a = kneeling_coach.update(half_kneeling(timestamp_ms=t, frame_index=i, **kwargs), t, i)
         if a.prompt_is_new:
             prompts.append((round(t / 1000, 2), a.prompt))
     texts = [text for _, text in prompts]
     assert texts[:2] == ["Good: that's it", "Squeeze the glute, push the hip forward"]
-    times = [0.5] + [time for time, _ in prompts]
+    times = [0.0] + [time for time, _ in prompts]
     assert all(b - a >= 2.0 - 1e-6 for a, b in itertools.pairwise(times))
 
 
