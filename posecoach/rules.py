@@ -209,6 +209,21 @@ def _distance(
     return float(length) / body.torso_px
 
 
+def _window(
+    history: History | None, landmarks: Landmarks, window_s: float
+) -> tuple[float, float] | None:
+    """The start time of the last `window_s` of tracked frames and the median torso length in
+    them; None when the history covers too little of the window to judge."""
+    window_ms = window_s * 1000
+    frames = history.since(landmarks.timestamp_ms - window_ms) if history is not None else []
+    if len(frames) < 3 or frames[-1][0].timestamp_ms - frames[0][0].timestamp_ms < window_ms / 2:
+        return None
+    torso = float(np.median([b.torso_px for _, b in frames]))
+    if not torso > 0:
+        return None
+    return frames[0][0].timestamp_ms, torso
+
+
 def _motion(
     params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: History | None
 ) -> float:
@@ -217,16 +232,13 @@ def _motion(
 
     A spread rather than a speed, so the model's frame-to-frame jitter does not add up.
     """
-    window_ms = float(params.get("window_s", MOTION_WINDOW_S)) * 1000
-    frames = history.since(landmarks.timestamp_ms - window_ms) if history is not None else []
-    if len(frames) < 3 or frames[-1][0].timestamp_ms - frames[0][0].timestamp_ms < window_ms / 2:
+    window = _window(history, landmarks, float(params.get("window_s", MOTION_WINDOW_S)))
+    if window is None or history is None:
         return math.nan
-    torso = float(np.median([b.torso_px for _, b in frames]))
-    if not torso > 0 or history is None:
-        return math.nan
+    start_ms, torso = window
     spreads = []
     for role in params["roles"]:
-        points = history.points(frames[0][0].timestamp_ms, role)
+        points = history.points(start_ms, role)
         offsets = np.hypot(*(points - np.median(points, axis=0)).T)
         spreads.append(float(np.percentile(offsets, 90)))
     return max(spreads) / torso
@@ -264,18 +276,13 @@ def _bounce(
     torso lengths, along the axis (relative to the `reference` role when given, so the camera
     or the whole body shifting does not count): a held stretch has none, a bounce two per
     pulse."""
-    window_ms = float(params.get("window_s", BOUNCE_WINDOW_S)) * 1000
-    frames = history.since(landmarks.timestamp_ms - window_ms) if history is not None else []
-    if len(frames) < 3 or frames[-1][0].timestamp_ms - frames[0][0].timestamp_ms < window_ms / 2:
+    window = _window(history, landmarks, float(params.get("window_s", BOUNCE_WINDOW_S)))
+    if window is None or history is None:
         return math.nan
-    torso = float(np.median([b.torso_px for _, b in frames]))
-    if not torso > 0 or history is None:
-        return math.nan
+    start_ms, torso = window
     axis = {"horizontal": 0, "vertical": 1}[params.get("axis", "vertical")]
     amplitude = float(params.get("amplitude", BOUNCE_AMPLITUDE))
     reference = params.get("reference")
-
-    start_ms = frames[0][0].timestamp_ms
     base = history.points(start_ms, reference)[:, axis] if reference is not None else 0.0
     return float(
         max(
