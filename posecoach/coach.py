@@ -217,8 +217,10 @@ class Coach:
             reset_after_s=s.hold_grace_s,
         )
         self._trusted = np.ones(len(Landmark), bool)
-        self._history = History()  # smoothed landmarks
-        self._raw_history = History()  # as the model gave them (label swaps undone)
+        # Motion and bounce rules judge a stay in position after its first `settle_s`.
+        self._history = History(settle_s=s.settle_s)  # smoothed landmarks
+        # As the model gave them (label swaps undone).
+        self._raw_history = History(settle_s=s.settle_s)
         self._hold_settings = HoldSettings(s.hold_grace_s, s.arm_s, s.unknown_max_s)
         self._rep_settings = RepSettings(s.arm_s, s.min_rep_s, s.partial_rep_frac, s.rep_max_gap_s)
         # Every landmark the rules may read (both sides: which side a role means can change).
@@ -257,8 +259,9 @@ class Coach:
         the next photo of a folder): no jumps, swaps or smoothing across the cut."""
         self._trust.reset()
         self._smoother.reset()
-        self._history.clear()
-        self._raw_history.clear()
+        for history in (self._history, self._raw_history):
+            history.clear()
+            history.follow(math.inf, False)
         # A photo is judged on its own: its cue shows at once, whatever the last one said.
         self._prompt, self._prompt_since_ms = None, -math.inf
         self._failing_since.clear()
@@ -369,6 +372,8 @@ class Coach:
         in_position = status is Status.IN_POSITION
         # In position, out of it, or unknown (the joints that decide it are not trusted).
         state = True if in_position else None if status is Status.JOINTS_HIDDEN else False
+        self._history.follow(timestamp_ms, state)
+        self._raw_history.follow(timestamp_ms, state)
 
         # With nobody (or no clear body) in this frame, totals stay with the last known side.
         side = body.working_side if body is not None else self._tracker.working_side

@@ -57,6 +57,11 @@ COACH_SETTINGS: dict[str, Range] = {
     "rep_max_gap_s": Range(
         2.0, 0.0, 30.0, "s", "no signal this long (person lost, joints hidden): re-arm reps"
     ),
+    # The last of the way in (sinking to depth, steadying) is still moving: rules that look
+    # back in time (motion, bounce) start judging a stay in position this long after it began.
+    "settle_s": Range(
+        1.0, 0.0, 10.0, "s", "in position this long before motion and bounce rules judge it"
+    ),
     # Cues.
     "cue_delay_s": Range(
         0.5, 0.0, 10.0, "s", "a form rule must fail this long before its cue is shown"
@@ -107,6 +112,7 @@ class CoachSettings:
     min_rep_s: float = COACH_SETTINGS["min_rep_s"].default
     partial_rep_frac: float = COACH_SETTINGS["partial_rep_frac"].default
     rep_max_gap_s: float = COACH_SETTINGS["rep_max_gap_s"].default
+    settle_s: float = COACH_SETTINGS["settle_s"].default
     cue_delay_s: float = COACH_SETTINGS["cue_delay_s"].default
     praise_s: float = COACH_SETTINGS["praise_s"].default
     smooth_min_cutoff_hz: float = COACH_SETTINGS["smooth_min_cutoff_hz"].default

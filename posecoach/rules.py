@@ -85,11 +85,17 @@ class History:
     """The recent frames a person was tracked in, for rules that look back in time.
 
     The caller adds every tracked frame (before judging it) and clears the history when the
-    person is lost, so a window never bridges a gap.
+    person is lost, so a window never bridges a gap. A caller that knows when the person is in
+    position says so after each frame (`follow`): windows then reach back no further than
+    `settle_s` after the current stay in position began, so the way into a position is not
+    judged as movement within it.
     """
 
-    def __init__(self, keep_s: float = 30.0) -> None:
+    def __init__(self, keep_s: float = 30.0, settle_s: float = 0.0) -> None:
         self.keep_ms = keep_s * 1000
+        self.settle_ms = settle_s * 1000
+        self.start_ms: float | None = None  # no frame before this is looked at
+        self._stay_ms: float | None = None  # when the current stay in position began
         self._frames: deque[tuple[Landmarks, BodyFrame]] = deque()
         self._points: dict[tuple[int, str], np.ndarray] = {}
 
@@ -106,8 +112,19 @@ class History:
         self._frames.clear()
         self._points.clear()
 
+    def follow(self, timestamp_ms: float, in_position: bool | None) -> None:
+        """After judging the frame at `timestamp_ms`: whether it was in position (None: not
+        known, a stay goes on). Out of position no window has frames."""
+        if in_position is False:
+            self._stay_ms = None
+        elif self._stay_ms is None:
+            self._stay_ms = timestamp_ms
+        self.start_ms = math.inf if self._stay_ms is None else self._stay_ms + self.settle_ms
+
     def since(self, timestamp_ms: float) -> list[tuple[Landmarks, BodyFrame]]:
-        """The frames at or after `timestamp_ms`, oldest first."""
+        """The frames at or after `timestamp_ms` (and `start_ms`), oldest first."""
+        if self.start_ms is not None:
+            timestamp_ms = max(timestamp_ms, self.start_ms)
         frames = []
         for frame in reversed(self._frames):
             if frame[0].timestamp_ms < timestamp_ms:

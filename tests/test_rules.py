@@ -9,7 +9,7 @@ import pytest
 from posecoach.body import BodyTracker, Side
 from posecoach.errors import PoseFileError
 from posecoach.posefile import parse_pose, tomllib
-from posecoach.rules import History, Rule, When
+from posecoach.rules import History, Rule, When, count_turns
 
 from builders import L, landmarks_from_points
 
@@ -65,6 +65,59 @@ def test_motion_is_the_spread_over_the_window_and_needs_enough_history():
     assert 85 / 2 / 170 <= value <= 85 / 170 + 1e-9
     history.clear()
     assert math.isnan(still.measure(landmarks, body, history))
+
+
+def test_turns_count_reversals_of_at_least_the_amplitude():
+    assert count_turns(np.array([0.0, 1.0, 0.0, 1.0, 0.0]), 0.5) == 3
+    # Wiggles smaller than the amplitude on the way are not turns.
+    assert count_turns(np.array([0.0, 0.3, 0.2, 0.6, 0.5, 1.0, 0.1]), 0.5) == 1
+    assert count_turns(np.array([0.0, 0.2, 0.0, 0.2, 0.0]), 0.5) == 0
+    assert count_turns(np.array([]), 0.5) == 0
+
+
+def follow_knee(history, tracker, times_s, lift_px, shift_px=0.0, in_position=True):
+    """Add frames of the lying person with the left knee at `lift_px(t)`; the last value."""
+    bounce = rule("bounce", roles=["left_knee"], reference="mid_hip", window_s=2.0, amplitude=0.1)
+    value = math.nan
+    for t in times_s:
+        landmarks = lying(
+            timestamp_ms=t * 1000, knee_lift_px=lift_px(t), shift_px=shift_px * math.sin(9 * t)
+        )
+        body = tracker.update(landmarks)
+        history.add(landmarks, body)
+        value = bounce.measure(landmarks, body, history)
+        history.follow(t * 1000, in_position)
+    return value
+
+
+def test_bounce_counts_turns_relative_to_the_reference():
+    tracker, history = BodyTracker(None, 1.0), History()
+    times = np.arange(0, 2.0, 0.05)
+    # The knee pulses 34 px (0.2 torso lengths) twice a second: 2 turns a pulse, about 8 in 2 s.
+    pulsing = follow_knee(history, tracker, times, lambda t: 34 * abs(math.sin(2 * math.pi * t)))
+    assert 7 <= pulsing <= 8
+    history.clear()
+    # The whole body sliding back and forth moves the knee and the reference alike: no turns.
+    sliding = follow_knee(history, tracker, times, lambda t: 0.0, shift_px=60.0)
+    assert sliding == 0
+
+
+def test_windows_judge_a_stay_in_position_only_after_it_settles():
+    tracker, history = BodyTracker(None, 1.0), History(settle_s=1.0)
+    pulse = lambda t: 34 * abs(math.sin(2 * math.pi * t))  # noqa: E731
+    # Getting into position (out of it): nothing to judge.
+    getting_in = follow_knee(history, tracker, np.arange(0, 1, 0.05), pulse, in_position=False)
+    assert math.isnan(getting_in)
+    # In position from 1 s: the first second is settling, then half the 2 s window is needed.
+    values = [follow_knee(history, tracker, [t], pulse) for t in np.arange(1, 4, 0.05)]
+    judged = [v for v in values if not math.isnan(v)]
+    assert len(values) - len(judged) == pytest.approx(2.0 / 0.05, abs=1)
+    # Only the turns since settling count: at 3 s, 1 s of pulsing (about 4 turns).
+    assert 3 <= values[round(2.0 / 0.05)] <= 4
+    # Unknown frames (None) do not end the stay; out of position ends it.
+    assert not math.isnan(follow_knee(history, tracker, [4.0], pulse, in_position=None))
+    follow_knee(history, tracker, [4.05], pulse, in_position=False)
+    assert math.isnan(follow_knee(history, tracker, [4.1], pulse))
 
 
 def test_high_leg_follows_the_geometry_not_the_labels():

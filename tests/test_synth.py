@@ -37,12 +37,19 @@ def angle_3d(points: np.ndarray, a: Landmark, b: Landmark, c: Landmark) -> float
 
 
 def in_position_values(pose_id: str, fault: str | None, phase: Phase = Phase.IN_POSE) -> dict:
-    """Rule id -> the true values over the frames of `phase`, for a short clip."""
+    """Rule id -> the true values over the frames of `phase`, for a short clip (a hold of
+    4 s: long enough for a bounce rule to judge it). Only frames a rule judged count (a
+    bounce rule waits for the person to settle)."""
     pose = load_pose(pose_id)
     sides = ("left",) if pose.per_side else (None,)
-    clip = Clip(ClipSpec(pose_id, sides=sides, fault=fault, hold_s=3, reps=3), pose)
+    clip = Clip(ClipSpec(pose_id, sides=sides, fault=fault, hold_s=4, reps=3), pose)
     frames = [f for f in clip.truth_frames() if f.phase is phase]
-    return {r.id: np.array([f.values[r.id] for f in frames]) for r in pose.rules}
+    values = {
+        r.id: np.array([f.values[r.id] for f in frames if f.values[r.id] is not None])
+        for r in pose.rules
+    }
+    assert all(len(v) for v in values.values()), "a rule never judged"
+    return values
 
 
 # -- the body ----------------------------------------------------------------------------------
@@ -183,6 +190,7 @@ def test_correct_half_kneel_passes_every_rule():
         ("front_foot_far", {"front_knee_90"}),
         # A knee past the toes closes the front knee below 80 deg as well.
         ("knee_past_toes", {"knee_behind_toes", "front_knee_90"}),
+        ("bounce", {"no_bounce"}),
     ],
 )
 def test_each_kneeling_fault_fails_its_rules_and_no_others(fault, failing):

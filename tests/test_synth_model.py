@@ -66,6 +66,15 @@ def test_generated_faulty_hold_hip_not_forward(tmp_path_factory):
     assert abs(run.totals["left"].hold_s - left) <= 1.0
 
 
+def test_generated_bouncing_hold_is_flagged_and_still_timed(tmp_path_factory):
+    # Pulsing deeper twice a second: the hips move about 0.15 torso lengths forward and back.
+    run = generated_run(tmp_path_factory, small(KNEEL, hold_s=8, fault="bounce", seed=2))
+    assert run.truly_failing() == {"no_bounce"}
+    assert run.flagged() == {"no_bounce"}
+    assert_holds_match(run)
+    assert "Hold still: don't bounce" in {a.prompt for a in run.assessments}
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known limit: on the right side the model's visibility for the far (front) leg "

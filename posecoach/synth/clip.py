@@ -29,6 +29,7 @@ import numpy as np
 
 from posecoach import __version__
 from posecoach.body import BodyFrame, Side, torso_length_px
+from posecoach.defaults import COACH_SETTINGS
 from posecoach.errors import PosecoachError
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
@@ -228,7 +229,7 @@ class Clip:
     def frames(self) -> Iterator[tuple[np.ndarray, TruthFrame]]:
         """(BGR image, truth) for every frame, in order."""
         noise_rng = np.random.default_rng(self._noise_seed)
-        histories = (History(), History())
+        histories = _histories()
         for index, smp in enumerate(self._samples):
             skeleton = self._placed(index)
             t_s = index / self.spec.fps
@@ -238,7 +239,7 @@ class Clip:
 
     def truth_frames(self) -> list[TruthFrame]:
         """The truth of every frame, without drawing anything (fast)."""
-        histories = (History(), History())
+        histories = _histories()
         return [
             self._truth(index, smp.phase, smp.side, self._placed(index), histories)
             for index, smp in enumerate(self._samples)
@@ -300,6 +301,8 @@ class Clip:
         gates = [passes[r.id] for r in self.pose.rules if r.gate]
         in_position = phase is not Phase.OUT_OF_FRAME and all(g is True for g in gates)
         t_s = index / self.spec.fps
+        for history in histories:
+            history.follow(canon.timestamp_ms, in_position)
         return TruthFrame(
             index=index,
             t_s=t_s,
@@ -497,6 +500,13 @@ def spec_from_truth(truth: dict[str, Any]) -> ClipSpec:
         (float(start), float(duration)) for start, duration in data.get("dropouts", ())
     )
     return ClipSpec(**data)
+
+
+def _histories() -> tuple[History, History]:
+    """Recent frames as the camera and as the stretch's own view see them; like the coach's,
+    motion and bounce rules judge a stay in position after its first `settle_s`."""
+    settle_s = COACH_SETTINGS["settle_s"].default
+    return History(settle_s=settle_s), History(settle_s=settle_s)
 
 
 def _canonical(points_m: np.ndarray, face_on: bool) -> tuple[np.ndarray, np.ndarray]:
