@@ -32,6 +32,7 @@ from posecoach.temporal import (
     HoldSettings,
     HoldTimer,
     Phase,
+    RejectReason,
     RepCounter,
     RepSettings,
 )
@@ -453,10 +454,10 @@ class Coach:
         for event in events:
             text = None
             if event.kind is EventKind.REP_PARTIAL or (
-                event.kind is EventKind.REP_REJECTED and event.detail.startswith("too small")
+                event.reason is RejectReason.TOO_SMALL
             ):
                 text = counter.partial_cue
-            elif event.kind is EventKind.REP_REJECTED:
+            elif event.reason is RejectReason.TOO_FAST:
                 text = _TOO_FAST
             if text is not None:
                 self._event_cue = (

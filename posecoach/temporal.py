@@ -28,11 +28,19 @@ class EventKind(enum.Enum):
     REP_REJECTED = "rep_rejected"  # reached the peak, but too fast or too small to count
 
 
+class RejectReason(enum.Enum):
+    """Why a rep that reached the peak was not counted."""
+
+    TOO_FAST = "too_fast"  # quicker than min_rep_s
+    TOO_SMALL = "too_small"  # rose less than the counter's min_range from rest
+
+
 @dataclass(frozen=True)
 class Event:
     kind: EventKind
     timestamp_ms: float
-    detail: str = ""
+    detail: str = ""  # for people: what happened, with the numbers
+    reason: RejectReason | None = None  # for REP_REJECTED
 
 
 @dataclass(frozen=True)
@@ -226,9 +234,19 @@ class RepCounter:
         duration_s = (timestamp_ms - self._left_rest_ms) / 1000
         reached = abs(self._extreme - self.baseline)
         if duration_s < self.settings.min_rep_s:
-            return Event(EventKind.REP_REJECTED, timestamp_ms, f"too fast ({duration_s:.1f} s)")
+            return Event(
+                EventKind.REP_REJECTED,
+                timestamp_ms,
+                f"too fast ({duration_s:.1f} s)",
+                RejectReason.TOO_FAST,
+            )
         if reached < self.counter.min_range:
-            return Event(EventKind.REP_REJECTED, timestamp_ms, f"too small ({reached:.0f})")
+            return Event(
+                EventKind.REP_REJECTED,
+                timestamp_ms,
+                f"too small ({reached:.0f})",
+                RejectReason.TOO_SMALL,
+            )
         self.reps += 1
         if self.best is None or self._further(self._extreme, self.best):
             self.best = self._extreme

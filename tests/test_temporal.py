@@ -7,7 +7,16 @@ joints that decide it are not trusted); for reps, the signal value or None.
 import pytest
 
 from posecoach.posefile import Counter
-from posecoach.temporal import EventKind, HoldSettings, HoldTimer, Phase, RepCounter, RepSettings
+from posecoach.temporal import (
+    Event,
+    EventKind,
+    HoldSettings,
+    HoldTimer,
+    Phase,
+    RejectReason,
+    RepCounter,
+    RepSettings,
+)
 
 FRAME_MS = 1000 / 30
 HOLD = HoldSettings(grace_s=0.5, arm_s=0.75, unknown_max_s=5.0)  # a longer arming than usual
@@ -111,12 +120,17 @@ def rep(top: float = 175.0, up_s: float = 1.0, down_s: float = 1.0) -> list[floa
     return ramp(125, top, up_s) + [top] * 15 + ramp(top, 125, down_s)
 
 
-def run_reps(values: list, counter: Counter = BRIDGE) -> tuple[RepCounter, list[EventKind]]:
+def rep_events(values: list, counter: Counter = BRIDGE) -> tuple[RepCounter, list[Event]]:
     reps = RepCounter(counter, REPS)
-    kinds = []
+    events = []
     for index, value in enumerate(values):
-        kinds += [e.kind for e in reps.update(index * FRAME_MS, value)]
-    return reps, kinds
+        events += reps.update(index * FRAME_MS, value)
+    return reps, events
+
+
+def run_reps(values: list, counter: Counter = BRIDGE) -> tuple[RepCounter, list[EventKind]]:
+    reps, events = rep_events(values, counter)
+    return reps, [e.kind for e in events]
 
 
 def test_one_full_rep():
@@ -160,16 +174,18 @@ def test_jitter_at_the_start_threshold_is_not_a_partial_rep():
 
 def test_too_fast_rep_is_not_counted():
     # Up and down through the whole range in 0.4 s: a glitch or a drop, not a rep.
-    counter, kinds = run_reps(rest() + ramp(125, 175, 0.2) + ramp(175, 125, 0.2) + rest())
+    counter, events = rep_events(rest() + ramp(125, 175, 0.2) + ramp(175, 125, 0.2) + rest())
     assert counter.reps == 0
-    assert kinds == [EventKind.REP_PEAK, EventKind.REP_REJECTED]
+    assert [e.kind for e in events] == [EventKind.REP_PEAK, EventKind.REP_REJECTED]
+    assert events[-1].reason is RejectReason.TOO_FAST
 
 
 def test_rep_smaller_than_the_minimum_range_is_not_counted():
     # Resting high (the hips never lowered): over the thresholds, but 20 deg of range.
     high_rest = rest(value=148)
-    counter, kinds = run_reps(high_rest + ramp(148, 168, 1) + [168] * 15 + ramp(168, 148, 1))
-    assert counter.reps == 0 and kinds[-1] is EventKind.REP_REJECTED
+    counter, events = rep_events(high_rest + ramp(148, 168, 1) + [168] * 15 + ramp(168, 148, 1))
+    assert counter.reps == 0 and events[-1].kind is EventKind.REP_REJECTED
+    assert events[-1].reason is RejectReason.TOO_SMALL
 
 
 def test_starting_at_the_top_counts_nothing_until_armed():
