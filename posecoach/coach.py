@@ -453,9 +453,7 @@ class Coach:
         assert counter is not None
         for event in events:
             text = None
-            if event.kind is EventKind.REP_PARTIAL or (
-                event.reason is RejectReason.TOO_SMALL
-            ):
+            if event.kind is EventKind.REP_PARTIAL or (event.reason is RejectReason.TOO_SMALL):
                 text = counter.partial_cue
             elif event.reason is RejectReason.TOO_FAST:
                 text = _TOO_FAST

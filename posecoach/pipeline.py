@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.coach import Coach
+from posecoach.coach import Assessment, Coach
 from posecoach.errors import PosecoachError
 from posecoach.estimator import PoseEstimator
 from posecoach.overlay import annotate, banner
 from posecoach.report import SessionReport, write_json_atomic
 from posecoach.sinks import ImageSink, Key, VideoSink, WindowSink, open_frame_sink
-from posecoach.sources import FrameSource
+from posecoach.sources import Frame, FrameSource
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,17 @@ class _FpsMeter:
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
 
 
+def assess(
+    source: FrameSource, estimator: PoseEstimator, coach: Coach
+) -> Iterator[tuple[Frame, Assessment]]:
+    """Every frame of `source` with the coach's assessment of it: the loop every command runs.
+    Unrelated stills (an image folder) are judged each on its own: nothing carries over."""
+    for frame in source:
+        if source.independent_frames:
+            coach.new_scene()
+        yield frame, coach.update(estimator.estimate(frame), frame.timestamp_ms, frame.index)
+
+
 def run_session(
     source: FrameSource,
     estimator: PoseEstimator,
@@ -85,10 +96,7 @@ def run_session(
             video = open_frame_sink(outputs.video_path, source.fps)
         if outputs.window_title:
             window = WindowSink(outputs.window_title)
-        for frame in source:
-            if source.independent_frames:
-                coach.new_scene()  # unrelated stills: nothing carries over between them
-            assessment = coach.update(estimator.estimate(frame), frame.timestamp_ms, frame.index)
+        for frame, assessment in assess(source, estimator, coach):
             landmarks = assessment.smoothed  # what the rules read: drawn steady
             report.add(assessment)
             fps = meter.tick()

@@ -8,6 +8,7 @@ import numpy as np
 
 from posecoach.coach import Assessment, Coach, Status
 from posecoach.estimator import create_estimator
+from posecoach.pipeline import assess
 from posecoach.posefile import PoseSpec, load_pose
 from posecoach.samples import bundled_samples
 from posecoach.sources import open_source
@@ -62,9 +63,7 @@ def coach_clip(video: Path) -> Run:
     assessments = []
     try:
         with open_source(video) as source:
-            for frame in source:
-                landmarks = estimator.estimate(frame)
-                assessments.append(coach.update(landmarks, frame.timestamp_ms, frame.index))
+            assessments += [a for _, a in assess(source, estimator, coach)]
     finally:
         estimator.close()
     assert len(assessments) == truth["frames"]

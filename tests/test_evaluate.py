@@ -342,6 +342,9 @@ def test_summary_from_rows():
             flagged=["stance"],
             failing=["upright"],
         ),
+        # Only the left side performed, the right side credited 0.6 s.
+        Row("f2.mp4", "p_hold", "generated", "hold",
+            hold_s=counts(("left", 6.0, 6.0), ("right", 0.0, 0.6))),
         Row("g.mp4", "p_reps", "negative", "reps", reps=counts(("all", 0, 2))),
         Row("g.mp4", "p_hold", "negative", "hold", hold_s=counts(("total", 0.0, 1.5))),
         Row("h.mp4", "p_reps", "negative", "reps", reps=counts(("all", 0, 0))),
@@ -359,10 +362,11 @@ def test_summary_from_rows():
     assert reps["mean_abs_error"] == pytest.approx((0 + 1 + 3) / 3)
     assert reps["largest_error"] == 3
     hold = summary["hold"]
-    assert hold["sides"] == 4 and hold["clips"] == 2
-    assert hold["mean_abs_error_s"] == pytest.approx((0.3 + 1.0 + 0 + 0) / 4)
+    # Sides performed or credited: f's right side (not done, nothing credited) does not count.
+    assert hold["sides"] == 5 and hold["clips"] == 3
+    assert hold["mean_abs_error_s"] == pytest.approx((0.3 + 1.0 + 0 + 0 + 0.6) / 5)
     assert hold["largest_error_s"] == pytest.approx(1.0)
-    assert hold["close_rate"] == pytest.approx(3 / 4)
+    assert hold["close_rate"] == pytest.approx(3 / 5)
     negatives = summary["negatives"]
     assert negatives["pairs"] == 4
     assert (negatives["false_reps"], negatives["pairs_with_false_reps"]) == (2, 1)
