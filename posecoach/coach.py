@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,6 +196,35 @@ class Assessment:
         return self.status is not Status.NO_PERSON
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """One frame as measured, before the pose's thresholds are applied: what `Coach.judge`
+    needs to assess it. Measuring is the costly half of coaching; judging again with other
+    thresholds (tuning) reuses the measurements."""
+
+    timestamp_ms: float
+    frame_index: int
+    setup: Status  # IN_POSITION when the set-up allows judging, else the set-up problem
+    setup_prompt: str | None
+    turn_deg: float | None
+    body: BodyFrame | None
+    side: Side | None  # the working side (the last known one when no body this frame)
+    values: tuple[float | None, ...]  # per rule of the pose, in order; empty: none measured
+    smoothed: Landmarks | None
+    trusted: np.ndarray | None
+
+
+def rejudge(
+    pose: PoseSpec, measured: Iterable[Measurement], settings: CoachSettings | None = None
+) -> list[Assessment]:
+    """Assess measured frames again under `pose` (the pose they were measured with, its
+    thresholds changed): no model, no trust or smoothing, only the judging. Rules that look
+    back in time (motion, bounce) keep the values they were measured with, which depend on
+    when the person was in position: after changing a gate, measure again for them."""
+    coach = Coach(pose, settings)
+    return [coach.judge(m) for m in measured]
+
+
 class Coach:
     """Holds the state of one coaching session for one stretch."""
 
@@ -347,6 +377,13 @@ class Coach:
         self, landmarks: Landmarks | None, timestamp_ms: float, frame_index: int
     ) -> Assessment:
         """Assess one frame; `landmarks` is None when nobody was found."""
+        return self.judge(self.measure(landmarks, timestamp_ms, frame_index))
+
+    def measure(
+        self, landmarks: Landmarks | None, timestamp_ms: float, frame_index: int
+    ) -> Measurement:
+        """The first half of `update`: everything about the frame that no threshold of the
+        pose changes (trust, smoothing, set-up, body roles, every rule's value)."""
         smoothed = None
         if landmarks is None:
             self._trust.reset()
@@ -359,12 +396,37 @@ class Coach:
             smoothed = self._smoother.update(landmarks, ~trust.implausible)
         status, turn, setup_prompt = self._setup_status(smoothed)
         body = None
-        results: list[RuleResult] = []
+        values: tuple[float | None, ...] = ()
         if landmarks is not None and smoothed is not None and status is Status.IN_POSITION:
             body = self._tracker.update(smoothed)
             self._history.add(smoothed, body)
             self._raw_history.add(landmarks, body)
-            results = [self._judge(rule, smoothed, landmarks, body) for rule in self.pose.rules]
+            values = tuple(self._value(rule, smoothed, landmarks, body) for rule in self.pose.rules)
+        return Measurement(
+            timestamp_ms=timestamp_ms,
+            frame_index=frame_index,
+            setup=status,
+            setup_prompt=setup_prompt,
+            turn_deg=turn,
+            body=body,
+            # With nobody (or no clear body) in this frame, totals stay with the last side.
+            side=body.working_side if body is not None else self._tracker.working_side,
+            values=values,
+            smoothed=smoothed,
+            trusted=None if landmarks is None else self._trusted.copy(),
+        )
+
+    def judge(self, measured: Measurement) -> Assessment:
+        """The second half of `update`: the pose's thresholds applied to a measured frame,
+        then holds, reps and cues. A coach built with other thresholds can judge frames
+        another coach measured (see `rejudge`)."""
+        timestamp_ms, body, turn = measured.timestamp_ms, measured.body, measured.turn_deg
+        status, setup_prompt = measured.setup, measured.setup_prompt
+        results = [
+            RuleResult(rule, value, None if value is None else rule.passes(value))
+            for rule, value in zip(self.pose.rules, measured.values, strict=False)
+        ]
+        if results:
             gates = [r for r in results if r.rule.gate]
             if any(r.passed is False for r in gates):
                 status = Status.NOT_IN_POSITION
@@ -376,8 +438,7 @@ class Coach:
         self._history.follow(timestamp_ms, state)
         self._raw_history.follow(timestamp_ms, state)
 
-        # With nobody (or no clear body) in this frame, totals stay with the last known side.
-        side = body.working_side if body is not None else self._tracker.working_side
+        side = measured.side
         key = self._key(side)
         events: list[Event] = []
         phase = None
@@ -410,7 +471,7 @@ class Coach:
             )
         return Assessment(
             timestamp_ms=timestamp_ms,
-            frame_index=frame_index,
+            frame_index=measured.frame_index,
             status=status,
             prompt=self._prompt,
             prompt_is_new=is_new,
@@ -423,8 +484,8 @@ class Coach:
             hold_s=current.hold_s,
             totals=totals,
             events=tuple(events),
-            smoothed=smoothed,
-            trusted=None if landmarks is None else self._trusted.copy(),
+            smoothed=measured.smoothed,
+            trusted=measured.trusted,
             muted=self.muted,
         )
 
@@ -479,20 +540,19 @@ class Coach:
     def _any_trusted(self, ids: tuple[Landmark, ...]) -> bool:
         return bool(self._trusted[list(ids)].any())
 
-    def _judge(
+    def _value(
         self, rule: Rule, smoothed: Landmarks, raw: Landmarks, body: BodyFrame
-    ) -> RuleResult:
+    ) -> float | None:
+        """The rule's value in this frame; None when it cannot be judged."""
         # A midpoint role needs one of its pair trusted (side-on, the far one is often
         # hidden and the model places it beside the near one); a sided role needs its joint.
         if not all(self._any_trusted(body.landmarks_for(role)) for role in rule.roles()):
-            return RuleResult(rule, None, None)
+            return None
         if rule.raw:
             value = rule.measure(raw, body, self._raw_history)
         else:
             value = rule.measure(smoothed, body, self._history)
-        if math.isnan(value):
-            return RuleResult(rule, None, None)
-        return RuleResult(rule, value, rule.passes(value))
+        return None if math.isnan(value) else value
 
     def _phase_results(
         self, results: list[RuleResult], phase: Phase, value: float | None, events: list[Event]

@@ -16,6 +16,7 @@ A rule reading a joint that is not trusted is unknown for that frame, never fail
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections import deque
 from dataclasses import dataclass
@@ -39,6 +40,14 @@ _BONES = (
     ("shoulder", "elbow", ("elbow",)),
     ("elbow", "wrist", ("wrist",)),
 )
+# The bones as landmark index pairs (left side, then right), with the joints each marks.
+_BONE_ENDS = [
+    (PAIRED_JOINTS[near][side], PAIRED_JOINTS[far][side], [PAIRED_JOINTS[j][side] for j in hanging])
+    for near, far, hanging in _BONES
+    for side in (0, 1)
+]
+_BONE_NEAR = np.array([near for near, _, _ in _BONE_ENDS])
+_BONE_FAR = np.array([far for _, far, _ in _BONE_ENDS])
 # Joints watched for jumps: the body from the shoulders down (the face is not judged).
 _WATCHED = np.arange(Landmark.LEFT_SHOULDER, NUM_LANDMARKS)
 _MIN_BONE_SAMPLES = 10
@@ -98,7 +107,7 @@ class JointTrust:
         self._anchor = np.full((NUM_LANDMARKS, 2), np.nan)  # last trusted position, px
         self._anchor_ms = np.zeros(NUM_LANDMARKS)
         self._jumped_since_ms = np.full(NUM_LANDMARKS, np.nan)
-        self._bones: dict[tuple[int, int], deque[tuple[float, float]]] = {}
+        self._bones = [_Window() for _ in _BONE_ENDS]
 
     def update(self, landmarks: Landmarks) -> TrustFrame:
         s = self.settings
@@ -174,17 +183,38 @@ class JointTrust:
             return off
         t = landmarks.timestamp_ms
         ratio_max = self.settings.bone_ratio_max
-        for near, far, hanging in _BONES:
-            for side in (0, 1):
-                a, b = PAIRED_JOINTS[near][side], PAIRED_JOINTS[far][side]
-                length = float(np.linalg.norm(world[a] - world[b]))
-                history = self._bones.setdefault((a, b), deque())
-                while history and t - history[0][0] > _BONE_WINDOW_MS:
-                    history.popleft()
-                if len(history) >= _MIN_BONE_SAMPLES:
-                    usual = float(np.median([value for _, value in history]))
-                    if usual > 0 and not 1 / ratio_max <= length / usual <= ratio_max:
-                        off[[PAIRED_JOINTS[j][side] for j in hanging]] = True
-                        continue
-                history.append((t, length))
+        lengths = np.linalg.norm(world[_BONE_NEAR] - world[_BONE_FAR], axis=1).tolist()
+        for (_, _, hanging), window, length in zip(_BONE_ENDS, self._bones, lengths, strict=True):
+            window.expire(t - _BONE_WINDOW_MS)
+            if len(window) >= _MIN_BONE_SAMPLES:
+                usual = window.median()
+                if usual > 0 and not 1 / ratio_max <= length / usual <= ratio_max:
+                    off[hanging] = True
+                    continue
+            window.add(t, length)
         return off
+
+
+class _Window:
+    """Values with their times, kept sorted as well, so the median costs nothing to read."""
+
+    def __init__(self) -> None:
+        self._timed: deque[tuple[float, float]] = deque()
+        self._sorted: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self._timed)
+
+    def add(self, t: float, value: float) -> None:
+        self._timed.append((t, value))
+        bisect.insort(self._sorted, value)
+
+    def expire(self, before: float) -> None:
+        """Drop the values older than `before`."""
+        while self._timed and self._timed[0][0] < before:
+            _, value = self._timed.popleft()
+            del self._sorted[bisect.bisect_left(self._sorted, value)]
+
+    def median(self) -> float:
+        values, n = self._sorted, len(self._sorted)
+        return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
