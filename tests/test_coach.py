@@ -1,12 +1,13 @@
 """Rules, roles and the coach on landmarks built from joint angles."""
 
+import dataclasses
 import itertools
 
 import numpy as np
 import pytest
 
 from posecoach.body import Side
-from posecoach.coach import Coach, Status
+from posecoach.coach import Coach, Status, rejudge
 from posecoach.landmarks import Landmark
 from posecoach.posefile import load_pose
 from posecoach.temporal import EventKind
@@ -400,3 +401,36 @@ def test_a_one_frame_jump_of_a_knee_changes_nothing(kneeling_coach):
     assert all(held)
     assert "front_knee_90" in unknown[30] and "front_knee_90" not in unknown[31]
     assert a.hold_s == pytest.approx(59 * FRAME_MS / 1000)
+
+
+def test_judging_measured_frames_again_gives_the_same_assessments():
+    pose = load_pose("bridge")
+    angles = [130.0] * 20 + bridge_rep() + [130.0] * 20 + bridge_rep(top=160) + [130.0] * 20
+    coach, measured, assessed = Coach(pose), [], []
+    for i, hip in enumerate(angles):
+        t = i * FRAME_MS
+        m = coach.measure(bridge(hip_deg=hip, timestamp_ms=t, frame_index=i), t, i)
+        measured.append(m)
+        assessed.append(coach.judge(m))
+    again = rejudge(pose, measured)
+    assert [(a.status, a.prompt, a.totals, a.events) for a in again] == [
+        (a.status, a.prompt, a.totals, a.events) for a in assessed
+    ]
+    assert [[(r.value, r.passed) for r in a.results] for a in again] == [
+        [(r.value, r.passed) for r in a.results] for a in assessed
+    ]
+    assert again[-1].totals["all"].reps == 1  # the lift to 160 deg is a partial rep
+
+
+def test_judging_again_with_a_lower_peak_counts_the_lower_rep():
+    pose = load_pose("bridge")
+    angles = [130.0] * 20 + bridge_rep() + [130.0] * 20 + bridge_rep(top=160) + [130.0] * 20
+    coach = Coach(pose)
+    measured = []
+    for i, hip in enumerate(angles):
+        t = i * FRAME_MS
+        measured.append(coach.measure(bridge(hip_deg=hip, timestamp_ms=t, frame_index=i), t, i))
+        coach.judge(measured[-1])
+    assert pose.counter is not None
+    lower = dataclasses.replace(pose, counter=dataclasses.replace(pose.counter, peak=155.0))
+    assert rejudge(lower, measured)[-1].totals["all"].reps == 2
