@@ -239,6 +239,29 @@ def _build_parser() -> argparse.ArgumentParser:
         "--workers", type=_whole, default=1, metavar="N", help="clips run at once (default 1)"
     )
     _add_pose_dirs(evaluate)
+
+    tune = commands.add_parser(
+        "tune",
+        help="tune a stretch's thresholds on a clip (sliders), or fit them to labelled clips",
+        description="With SOURCE: a window with a slider per threshold of the stretch; the "
+        "clip is measured once and judged again at every move. With --fit: the thresholds "
+        "that best match labelled clips, before/after accuracy and the changed values.",
+    )
+    tune.add_argument(
+        "source",
+        nargs="?",
+        type=Path,
+        metavar="SOURCE",
+        help="video, image folder or recording to tune on (opens the window)",
+    )
+    tune.add_argument("--pose", required=True, metavar="ID", help="the stretch to tune")
+    tune.add_argument(
+        "--fit",
+        type=Path,
+        metavar="LABELS",
+        help="fit to these labelled clips: a folder of generated clips or a labels file",
+    )
+    _add_pose_dirs(tune)
     return parser
 
 
@@ -646,6 +669,50 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from posecoach.sinks import has_display
+
+    pose = load_pose(args.pose, args.pose_dirs)
+    if args.fit is None and args.source is None:
+        raise PosecoachError("give a clip to tune on (SOURCE), or labelled clips with --fit")
+    if args.fit is not None:
+        from posecoach.fit import fit, load_fit_clips, result_lines
+
+        def progress(line: str) -> None:
+            print(line, file=sys.stderr)
+
+        clips = load_fit_clips(pose, args.fit, args.pose_dirs, progress)
+        result = fit(pose, clips)
+        print(f"{pose.name}: fitted to {len(clips)} clip{'' if len(clips) == 1 else 's'}")
+        print("\n".join(result_lines(result)))
+        return EXIT_OK
+    from posecoach.tune import FrameImages, Tuner, TuneWindow, load_stream
+
+    if not has_display():
+        raise PosecoachError("tune needs a screen for its window (or use --fit, which needs none)")
+    print(f"measuring {args.source} (once) ...", file=sys.stderr)
+    stream, stills = load_stream(args.source)
+    tuner = Tuner(pose, stream, stills=stills)
+    first = next((lm for lm, _, _ in stream if lm is not None), None)
+    size = first.resolution_wh if first is not None else (640, 480)
+    video = None if stills or Path(args.source).is_dir() else Path(args.source)
+    images = FrameImages(video, size)
+
+    def save(values: dict[str, float]) -> str:
+        settings = " ".join(f"--set {pose.id}.{name}={value:g}" for name, value in values.items())
+        return settings or "nothing changed"
+
+    try:
+        TuneWindow(tuner, images, save, title=f"posecoach tune - {pose.name}").run()
+    finally:
+        images.close()
+    changed = tuner.changed()
+    print(f"{pose.name}: {tuner.summary()}")
+    for name, value in changed.items():
+        print(f"  {name} = {value:g}")
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace, live: bool) -> int:
     # Imported here so that 'posecoach poses' and argument errors stay quick.
     from posecoach.coach import Coach
@@ -741,6 +808,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_demo(args)
         if args.command == "eval":
             return _cmd_eval(args)
+        if args.command == "tune":
+            return _cmd_tune(args)
         return _run(args, live=args.command == "live")
     except PosecoachError as error:
         if args.debug:

@@ -126,6 +126,7 @@ class Tuner:
         pose: PoseSpec,
         frames: Sequence[StreamFrame],
         settings: CoachSettings | None = None,
+        stills: bool = False,
     ) -> None:
         if not frames:
             raise PosecoachError("nothing to tune on: the clip has no frames")
@@ -133,6 +134,7 @@ class Tuner:
         self.pose = pose
         self.settings = settings
         self._frames = frames
+        self._stills = stills  # unrelated photos: each judged on its own
         self._measured: list[Measurement] = []
         self.assessments: list[Assessment] = []
         self._measure()
@@ -142,9 +144,16 @@ class Tuner:
         coach = Coach(self.pose, self.settings)
         self._measured, self.assessments = [], []
         for landmarks, timestamp_ms, index in self._frames:
+            if self._stills:
+                coach.new_scene()
             measured = coach.measure(landmarks, timestamp_ms, index)
             self._measured.append(measured)
             self.assessments.append(coach.judge(measured))
+
+    @property
+    def measured(self) -> list[Measurement]:
+        """Every frame as measured (what judging again starts from)."""
+        return self._measured
 
     def _knobs(self) -> list[Knob]:
         """A slider per threshold, spanning the values the clip shows and the threshold."""
@@ -265,8 +274,11 @@ class Tuner:
             )
             cv2.rectangle(strip, (int(x0), band), (int(x1) + 1, height - 1), color, -1)
         thresholds = [v for v in (rule.min_value, rule.max_value) if v is not None]
+        counter = self.pose.counter
+        counts = counter is not None and counter.signal == rule.id
+        reps = [counter.start, counter.peak] if counter is not None and counts else []
         finite = values[np.isfinite(values)]
-        span = [*finite.tolist(), *thresholds]
+        span = [*finite.tolist(), *thresholds, *reps]
         lo, hi = (min(span), max(span)) if span else (0.0, 1.0)
         if hi - lo < 1e-9:
             lo, hi = lo - 1, hi + 1
@@ -276,12 +288,16 @@ class Tuner:
 
         for threshold in thresholds:
             cv2.line(strip, (0, y(threshold)), (width - 1, y(threshold)), (0, 170, 255), 1)
+        for level in reps:  # the rep counter's start and peak
+            cv2.line(strip, (0, y(level)), (width - 1, y(level)), (255, 200, 0), 1)
         points = [(int(x), y(v)) for x, v in zip(xs, values, strict=True) if math.isfinite(v)]
         if len(points) > 1:
             cv2.polylines(strip, [np.array(points, np.int32)], False, (235, 235, 235), 1)
         cursor = int(xs[index]) if n > 1 else 0
         cv2.line(strip, (cursor, 0), (cursor, height - 1), (255, 255, 255), 1)
         label = rule.id + (" (gate)" if rule.gate else "") + "  " + _threshold_text(rule)
+        if counter is not None and counts:
+            label += f"  reps: start {counter.start:g}, peak {counter.peak:g}"
         share = self.failing_share(rule.id)
         if share is not None:
             label += f"  fails {share:.0%} in position"
@@ -297,6 +313,23 @@ def _threshold_text(rule: Rule) -> str:
     if rule.max_value is not None:
         parts.append(f"max {rule.max_value:g}")
     return " ".join(parts) + f" {unit}"
+
+
+def load_stream(path: str | Path, model: str | None = None) -> tuple[list[StreamFrame], bool]:
+    """A clip's landmark stream, running the pose model once over it; and whether its frames
+    are unrelated stills (an image folder)."""
+    from posecoach.estimator import create_estimator
+    from posecoach.sources import open_source
+
+    with open_source(path) as source:
+        estimator = create_estimator(model, static_images=source.independent_frames)
+        try:
+            frames = [
+                (estimator.estimate(frame), frame.timestamp_ms, frame.index) for frame in source
+            ]
+        finally:
+            estimator.close()
+        return frames, source.independent_frames
 
 
 class FrameImages:
