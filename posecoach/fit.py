@@ -96,18 +96,11 @@ def accuracy(pose: PoseSpec, clips: Sequence[FitClip]) -> Accuracy:
     """Per-rule frame agreement with the labels, and rep and hold errors, under `pose`."""
     agreement = {}
     for rule in pose.rules:
-        matched, total = 0, 0
-        for clip in clips:
-            truth = clip.verdicts.get(rule.id)
-            if truth is None:
-                continue
-            values = clip.tuner.values(rule.id)
-            known = np.array([t is not None for t in truth]) & np.isfinite(values)
-            judged = _passes(values[known], rule.min_value, rule.max_value)
-            matched += int(np.sum(judged == truth[known].astype(bool)))
-            total += int(known.sum())
-        if total:
-            agreement[rule.id] = matched / total
+        values, truth = _labelled(rule.id, clips)
+        if values.size:
+            agreement[rule.id] = float(
+                np.mean(_passes(values, rule.min_value, rule.max_value) == truth)
+            )
     rep_errors, hold_errors = [], []
     for clip in clips:
         totals = rejudge(pose, clip.tuner.measured, clip.tuner.settings)[-1].totals
@@ -120,6 +113,21 @@ def accuracy(pose: PoseSpec, clips: Sequence[FitClip]) -> Accuracy:
         float(np.mean(rep_errors)) if rep_errors else None,
         float(np.mean(hold_errors)) if hold_errors else None,
     )
+
+
+def _labelled(rule_id: str, clips: Sequence[FitClip]) -> tuple[np.ndarray, np.ndarray]:
+    """The rule's measured values over every labelled frame where it was measured, and the
+    labels' verdicts there (True: passes)."""
+    values, truth = [np.empty(0)], [np.empty(0, bool)]
+    for clip in clips:
+        verdicts = clip.verdicts.get(rule_id)
+        if verdicts is None:
+            continue
+        measured = clip.tuner.values(rule_id)
+        known = np.array([v is not None for v in verdicts], bool) & np.isfinite(measured)
+        values.append(measured[known])
+        truth.append(verdicts[known].astype(bool))
+    return np.concatenate(values), np.concatenate(truth)
 
 
 def _passes(values: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
@@ -169,16 +177,7 @@ def fit(pose: PoseSpec, clips: Sequence[FitClip], rounds: int = 2) -> FitResult:
 
 def _fit_rule(pose: PoseSpec, clips: Sequence[FitClip], knob: Knob) -> PoseSpec:
     rule = pose.rule(knob.owner)
-    values, truth = [], []
-    for clip in clips:
-        verdicts = clip.verdicts.get(rule.id)
-        if verdicts is None:
-            continue
-        measured = clip.tuner.values(rule.id)
-        known = np.array([t is not None for t in verdicts]) & np.isfinite(measured)
-        values.append(measured[known])
-        truth.append(verdicts[known].astype(bool))
-    v, t = np.concatenate(values), np.concatenate(truth)
+    v, t = _labelled(rule.id, clips)
     if not v.size:
         return pose
     candidates = _candidates(knob)
