@@ -30,3 +30,7 @@ class PoseFileError(PosecoachError):
         self.path = path
         self.problems = list(problems)
         super().__init__(f"{path}: " + "; ".join(self.problems))
+
+
+class OverridesError(PosecoachError):
+    """An overrides file or a `--set` value that cannot be used; the message says where."""

@@ -56,8 +56,19 @@ class Counter:
 
 
 @dataclass(frozen=True)
+class OverriddenValue:
+    """A value of a stretch set above its pose file, by an overrides file or `--set`."""
+
+    name: str  # "rule_id.key", "target.hold_s" or "counter.peak"
+    value: float
+    pose_file_value: float | None  # None: a threshold the pose file does not set
+    source: str  # the overrides file's path, or "--set"
+    where: str  # the table and key in that file ("[bridge.counter] peak"), or the --set text
+
+
+@dataclass(frozen=True)
 class PoseSpec:
-    """One stretch, as a pose file describes it."""
+    """One stretch, as a pose file describes it (and overrides change it: `overrides`)."""
 
     id: str
     name: str
@@ -70,6 +81,19 @@ class PoseSpec:
     rules: tuple[Rule, ...]
     counter: Counter | None
     path: Path
+    # The values set above the pose file, one per name (see posecoach/overrides.py).
+    overrides: tuple[OverriddenValue, ...] = ()
+
+    def overridden(self, name: str) -> OverriddenValue | None:
+        """What set the value `name` ("rule_id.key", "target.hold_s", "counter.peak"), or
+        None when it is the pose file's."""
+        return next((entry for entry in self.overrides if entry.name == name), None)
+
+    def origin(self, name: str) -> str:
+        """Where the value `name` came from: an overrides file's path, "--set", or the pose
+        file's path."""
+        entry = self.overridden(name)
+        return entry.source if entry is not None else str(self.path)
 
     @property
     def target_label(self) -> str:
