@@ -237,3 +237,31 @@ def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> n
     _panel(canvas, (0, y - text_h - 12), (width, y + 12), style)
     _text(canvas, text, (max((width - text_w) // 2, 4), y), scale, style.setup_prompt, thick)
     return canvas
+
+
+def skeleton_preview(
+    image: np.ndarray,
+    landmarks: Landmarks | None,
+    text: str,
+    *,
+    mirror: bool = False,
+    style: OverlayStyle | None = None,
+) -> np.ndarray:
+    """A copy of `image` with the skeleton of `landmarks` (when a person was found) and one
+    line of `text` along the top: what `posecoach record` shows while it records."""
+    style = style or OverlayStyle()
+    canvas = cv2.flip(image, 1) if mirror else image.copy()
+    height, width = canvas.shape[:2]
+    scale = max(height * style.font_scale_per_px, 0.35)
+    thick = max(round(height * style.line_per_px), 1)
+    if landmarks is not None:
+        xy = landmarks.xy_px.copy()
+        if mirror:
+            xy[:, 0] = width - 1 - xy[:, 0]
+        points = np.round(xy).astype(int)
+        for a, b in SKELETON:
+            cv2.line(canvas, tuple(points[a]), tuple(points[b]), style.bone, thick, cv2.LINE_AA)
+    line_h = int(34 * scale) + 6
+    _panel(canvas, (0, 0), (width, line_h + 10), style)
+    _text(canvas, text, (10, line_h), scale, style.text, thick)
+    return canvas

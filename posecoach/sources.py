@@ -1,4 +1,5 @@
-"""Frame sources behind one iterator: webcam, video file, single image, folder of images.
+"""Frame sources behind one iterator: webcam, video file, single image, folder of images
+(and a landmark recording, in `posecoach.recording`).
 
 Each yields `Frame`s carrying a BGR image, a timestamp in ms and a frame index. Files take
 their timestamps from the frame index and frame rate; the webcam from a monotonic clock at
@@ -244,12 +245,18 @@ class CameraSource(FrameSource):
 
 
 def open_source(spec: str | Path, image_fps: float = DEFAULT_IMAGE_FPS) -> FrameSource:
-    """Open a video file, an image or a folder of images, chosen by what the path is."""
+    """Open a video file, an image, a folder of images or a landmark recording (its frames
+    carry the recorded landmarks: see `posecoach.recording`), chosen by what the path is."""
+    # Imported here: the recording module builds on this one.
+    from posecoach.recording import RecordingSource, is_recording
+
     path = Path(spec)
     if path.is_dir():
         return ImageFolderSource(path, fps=image_fps)
     if not path.exists():
         raise SourceError(f"no such file or folder: {path} (check the path)")
+    if is_recording(path):
+        return RecordingSource(path)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource(path)
     return VideoFileSource(path)

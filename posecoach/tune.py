@@ -316,12 +316,16 @@ def _threshold_text(rule: Rule) -> str:
 
 
 def load_stream(path: str | Path, model: str | None = None) -> tuple[list[StreamFrame], bool]:
-    """A clip's landmark stream, running the pose model once over it; and whether its frames
-    are unrelated stills (an image folder)."""
+    """A clip's landmark stream, running the pose model once over it (a recording's landmarks
+    are read as recorded, with no model); and whether its frames are unrelated stills (an
+    image folder)."""
     from posecoach.estimator import create_estimator
+    from posecoach.recording import RecordingSource
     from posecoach.sources import open_source
 
     with open_source(path) as source:
+        if isinstance(source, RecordingSource):
+            return source.recording.stream(), source.independent_frames
         estimator = create_estimator(model, static_images=source.independent_frames)
         try:
             frames = [
