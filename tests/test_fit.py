@@ -49,14 +49,10 @@ def test_rules_without_labels_and_thresholds_that_agree_are_kept():
 
 def test_the_counter_is_fitted_to_rep_counts():
     pose = load_pose("bridge")
-    lift = lambda top: (
-        [130.0] * 20
-        + list(np.linspace(130, top, 30))
-        + [top] * 15
-        + list(  # noqa: E731
-            np.linspace(top, 130, 30)
-        )
-    )
+
+    def lift(top):
+        return [130.0] * 20 + [*np.linspace(130, top, 30), *[top] * 15, *np.linspace(top, 130, 30)]
+
     angles = lift(178) + lift(162) + lift(178) + [130.0] * 20
     stream = [
         (bridge(hip_deg=a, timestamp_ms=i * FRAME_MS, frame_index=i), i * FRAME_MS, i)
