@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import math
 import os
@@ -12,10 +13,18 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posecoach import __version__
 from posecoach.errors import PosecoachError, PoseFileError
+from posecoach.overrides import (
+    OVERRIDES_ENV,
+    SET_SOURCE,
+    Overrides,
+    origin_text,
+    user_overrides_file,
+    user_overrides_path,
+)
 from posecoach.posefile import (
     USER_POSES_ENV,
     Mode,
@@ -30,6 +39,10 @@ from posecoach.posefile import (
     user_pose_dir_path,
 )
 from posecoach.rules import Rule, When
+
+if TYPE_CHECKING:
+    from posecoach.estimator import PoseEstimator
+    from posecoach.sources import FrameSource
 
 log = logging.getLogger("posecoach")
 
@@ -62,6 +75,27 @@ def _add_pose_dirs(parser: argparse.ArgumentParser, dest: str = "pose_dirs") -> 
     )
 
 
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    """--overrides FILE and --set POSE.RULE.KEY=VALUE (repeatable): values above the pose files."""
+    parser.add_argument(
+        "--overrides",
+        dest="overrides_file",
+        type=Path,
+        metavar="FILE.toml",
+        help=f"read threshold overrides from FILE instead of ${OVERRIDES_ENV} or "
+        "~/.config/posecoach/overrides.toml",
+    )
+    parser.add_argument(
+        "--set",
+        dest="set_values",
+        action="append",
+        default=[],
+        metavar="POSE.RULE.KEY=VALUE",
+        help="set one value above the pose file and the overrides file (repeatable); RULE "
+        "may be target or counter",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posecoach",
@@ -82,6 +116,7 @@ def _build_parser() -> argparse.ArgumentParser:
     show = pose_actions.add_parser("show", help="a stretch's settings and every rule, explained")
     show.add_argument("pose_id", metavar="ID", help="the stretch (see 'posecoach poses')")
     _add_pose_dirs(show, dest="show_pose_dirs")
+    _add_overrides(show)
     check = pose_actions.add_parser("check", help="validate pose files before using them")
     check.add_argument(
         "files",
@@ -102,6 +137,7 @@ def _build_parser() -> argparse.ArgumentParser:
             help="use this pose file instead of the catalogue's file for --pose",
         )
         _add_pose_dirs(sub)
+        _add_overrides(sub)
         sub.add_argument(
             "--model",
             type=Path,
@@ -119,6 +155,24 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--no-window", action="store_true", help="run without a window")
         sub.add_argument(
+            "--signals",
+            type=Path,
+            metavar="FILE.csv",
+            help="write every rule's value and verdict per frame here (CSV)",
+        )
+        sub.add_argument(
+            "--plot",
+            type=Path,
+            metavar="FILE.png",
+            help="draw every rule's value over time, with thresholds and verdicts (PNG)",
+        )
+        sub.add_argument(
+            "--record",
+            type=Path,
+            metavar="FILE.pcrec",
+            help="also save the landmarks the model finds to this recording (see 'record')",
+        )
+        sub.add_argument(
             "--mute",
             action="store_true",
             help="no form cues or praise (set-up prompts still show; m in the window toggles)",
@@ -133,10 +187,13 @@ def _build_parser() -> argparse.ArgumentParser:
     live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
 
     replay = commands.add_parser(
-        "replay", help="coach a recorded video, an image or a folder of images"
+        "replay", help="coach a recorded video, an image, a folder of images or a recording"
     )
     replay.add_argument(
-        "source", type=Path, metavar="SOURCE", help="video file, image, or folder of images"
+        "source",
+        type=Path,
+        metavar="SOURCE",
+        help="video file, image, folder of images, or landmark recording (.pcrec)",
     )
     common(replay)
     replay.add_argument(
@@ -145,6 +202,40 @@ def _build_parser() -> argparse.ArgumentParser:
         default=30.0,
         help="frame rate for a folder of images (default 30)",
     )
+
+    record = commands.add_parser(
+        "record",
+        help="save the landmarks the model finds in a video, image folder or camera, to "
+        "coach them again without the model",
+    )
+    recorded = record.add_mutually_exclusive_group(required=True)
+    recorded.add_argument(
+        "source",
+        nargs="?",
+        type=Path,
+        metavar="SOURCE",
+        help="video file, image, or folder of images",
+    )
+    recorded.add_argument("--camera", type=int, metavar="N", help="record from this camera")
+    record.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.pcrec", help="the recording to write"
+    )
+    record.add_argument(
+        "--model",
+        type=Path,
+        metavar="FILE.task",
+        help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
+    )
+    record.add_argument("--width", type=int, help="ask the camera for this frame width")
+    record.add_argument("--height", type=int, help="ask the camera for this frame height")
+    record.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
+    record.add_argument(
+        "--image-fps",
+        type=_positive,
+        default=30.0,
+        help="frame rate for a folder of images (default 30)",
+    )
+    record.add_argument("--no-window", action="store_true", help="record without a preview")
     synth = commands.add_parser(
         "synth", help="generate a clip of a stretch with its exact ground truth"
     )
@@ -218,6 +309,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--list", action="store_true", help="list the bundled samples")
     demo.add_argument("--no-window", action="store_true", help="run without a window")
+    _add_overrides(demo)
 
     evaluate = commands.add_parser(
         "eval",
@@ -239,6 +331,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--workers", type=_whole, default=1, metavar="N", help="clips run at once (default 1)"
     )
     _add_pose_dirs(evaluate)
+    _add_overrides(evaluate)
 
     tune = commands.add_parser(
         "tune",
@@ -261,7 +354,13 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="LABELS",
         help="fit to these labelled clips: a folder of generated clips or a labels file",
     )
+    tune.add_argument(
+        "--write",
+        action="store_true",
+        help="with --fit: save the fitted values to the overrides file",
+    )
     _add_pose_dirs(tune)
+    _add_overrides(tune)
     return parser
 
 
@@ -320,8 +419,33 @@ def _pose(args: argparse.Namespace) -> PoseSpec:
         spec = load_pose_file(args.pose_file)
         if spec.id != args.pose:
             raise PosecoachError(f"{args.pose_file} defines pose {spec.id!r}, not {args.pose!r}")
+    else:
+        spec = load_pose(args.pose, args.pose_dirs)
+    return _with_overrides(spec, args)
+
+
+def _with_overrides(spec: PoseSpec, args: argparse.Namespace) -> PoseSpec:
+    """The stretch with the run's overrides file and --set values applied (commands without
+    --overrides and --set: as it is)."""
+    overrides: Overrides | None = vars(args).get("overrides")
+    if overrides is None:
         return spec
-    return load_pose(args.pose, args.pose_dirs)
+    overrides.check_set_poses({spec.id})
+    return overrides.apply(spec)
+
+
+def _overrides(args: argparse.Namespace) -> Overrides:
+    """The values above the pose files: --overrides FILE (else the per-user file), then --set.
+    Warns of stretches in the file that no pose folder read has."""
+    file = args.overrides_file if args.overrides_file is not None else user_overrides_file()
+    if args.command == "tune" and file is not None and not file.exists():
+        file = None  # tune writes it when it saves
+    overrides = Overrides.load(file, args.set_values)
+    dirs = args.pose_dirs if "pose_dirs" in vars(args) else _pose_dirs([])
+    named = [str(vars(args)[key]) for key in ("pose", "pose_id") if vars(args).get(key)]
+    for warning in overrides.unknown_poses({*pose_paths(dirs), *named}):
+        print(f"posecoach: warning: {warning}", file=sys.stderr)
+    return overrides
 
 
 def _writable(path: Path, what: str) -> Path:
@@ -334,6 +458,19 @@ def _writable(path: Path, what: str) -> Path:
         raise PosecoachError(
             f"cannot write {what} {path}: cannot create its folder ({error.strerror or error})"
         ) from error
+    return path
+
+
+def _output_file(path: Path, suffix: str, what: str) -> Path:
+    """Check a --signals or --plot file before the session: its suffix, a folder to write in."""
+    if path.suffix.lower() != suffix:
+        raise PosecoachError(
+            f"cannot write {what} {path}: expected a {suffix} file name, "
+            f"got {path.suffix or 'no suffix'}"
+        )
+    _writable(path, what)
+    if not os.access(path.parent, os.W_OK):
+        raise PosecoachError(f"cannot write {what} {path}: its folder is not writable")
     return path
 
 
@@ -369,7 +506,8 @@ def _cmd_poses(args: argparse.Namespace) -> int:
     if args.pose_action == "check":
         return _cmd_poses_check(args.files)
     if args.pose_action == "show":
-        return _cmd_poses_show(load_pose(args.pose_id, args.pose_dirs))
+        spec = _with_overrides(load_pose(args.pose_id, args.pose_dirs), args)
+        return _cmd_poses_show(spec, args.overrides)
     builtin = pose_paths()
     rows = [["ID", "NAME", "VIEW", "MODE", "TARGET", "FROM"]]
     broken: list[str] = []
@@ -409,15 +547,26 @@ def _cmd_poses(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _threshold_text(rule: Rule) -> str:
-    """The passing range in words: '80 to 100 deg', 'at most 0.05 torso lengths'."""
+def _mark(spec: PoseSpec | None, name: str) -> str:
+    """' [o]' after a value the overrides file set, ' [s]' after one --set set, else ''."""
+    entry = spec.overridden(name) if spec is not None else None
+    if entry is None:
+        return ""
+    return " [s]" if entry.source == SET_SOURCE else " [o]"
+
+
+def _threshold_text(rule: Rule, spec: PoseSpec | None = None) -> str:
+    """The passing range in words: '80 to 100 deg', 'at most 0.05 torso lengths'; with `spec`,
+    the values set above the pose file marked ('75 [s] to 100 deg')."""
     unit = UNIT_LABELS.get(rule.spec.unit_key, rule.spec.unit_key)
     low, high = rule.min_value, rule.max_value
+    low_mark = _mark(spec, f"{rule.id}.min_{rule.spec.unit_key}")
+    high_mark = _mark(spec, f"{rule.id}.max_{rule.spec.unit_key}")
     if low is not None and high is not None:
-        return f"{low:g} to {high:g} {unit}"
+        return f"{low:g}{low_mark} to {high:g}{high_mark} {unit}"
     if low is not None:
-        return f"at least {low:g} {unit}"
-    return f"at most {high:g} {unit}"
+        return f"at least {low:g}{low_mark} {unit}"
+    return f"at most {high:g}{high_mark} {unit}"
 
 
 def _param_text(value: Any) -> str:
@@ -428,13 +577,14 @@ def _param_text(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def _rule_params_text(rule: Rule) -> str:
-    """The rule's own keys and values, in the kind's order; unset optional keys with defaults."""
+def _rule_params_text(rule: Rule, spec: PoseSpec | None = None) -> str:
+    """The rule's own keys and values, in the kind's order; unset optional keys with defaults;
+    with `spec`, the values set above the pose file marked."""
     kind = rule.spec
     parts = []
     for key in (*kind.required, *kind.optional):
         if key in rule.params:
-            parts.append(f"{key} {_param_text(rule.params[key])}")
+            parts.append(f"{key} {_param_text(rule.params[key])}{_mark(spec, f'{rule.id}.{key}')}")
         elif key in kind.optional and kind.optional[key].default is not None:
             parts.append(f"{key} {_param_text(kind.optional[key].default)} (default)")
     return "; ".join(parts)
@@ -454,11 +604,52 @@ _WHEN_TEXT = {
 
 def _wrapped(label: str, text: str, indent: int) -> list[str]:
     """`label` in a column of `indent` characters, then `text` wrapped beside it."""
-    lines = textwrap.wrap(text, TEXT_WIDTH - indent) or [""]
+    # A path (the pose file, the overrides file) stays whole, even past the width.
+    width = TEXT_WIDTH - indent
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
     return [(label if i == 0 else "").ljust(indent) + line for i, line in enumerate(lines)]
 
 
-def _cmd_poses_show(spec: PoseSpec) -> int:
+def _overrides_settings(spec: PoseSpec, overrides: Overrides | None) -> list[tuple[str, str]]:
+    """`poses show` lines on where the values come from: the overrides file, --set, the legend."""
+    if overrides is None:
+        return []
+    from_file = [e for e in spec.overrides if e.source != SET_SOURCE]
+    from_set = [e for e in spec.overrides if e.source == SET_SOURCE]
+    if overrides.file is None:
+        file_text = f"none ({user_overrides_path()} is absent; or give --overrides FILE)"
+    else:
+        count = len(from_file)
+        file_text = f"{overrides.file}: {count} value{'' if count == 1 else 's'} for this stretch"
+    settings = [("overrides", file_text)]
+    if from_set:
+        settings.append(("--set", f"{len(from_set)} value{'' if len(from_set) == 1 else 's'}"))
+    legend = "from the pose file unless marked: [o] the overrides file, [s] --set"
+    settings.append(("values", legend))
+    return settings
+
+
+def _changed_lines(spec: PoseSpec) -> list[str]:
+    """`poses show`'s closing table: each value set above the pose file, with its pose-file
+    value and where it was set."""
+    if not spec.overrides:
+        return []
+    rows = []
+    for entry in spec.overrides:
+        before = "not set" if entry.pose_file_value is None else f"{entry.pose_file_value:g}"
+        rows.append(
+            [
+                f"  {entry.name}",
+                f"{entry.value:g}{_mark(spec, entry.name)}",
+                f"pose file: {before}",
+                origin_text(entry.source, entry.where),
+            ]
+        )
+    return ["", f"Changed from the pose file ({len(rows)}):", *_table(rows)]
+
+
+def _cmd_poses_show(spec: PoseSpec, overrides: Overrides | None = None) -> int:
+    target_key = "hold_s" if spec.mode is Mode.HOLD else "reps"
     lines = [f"{spec.name} ({spec.id})"]
     for paragraph in spec.description.split("\n\n"):
         lines.append("")
@@ -467,7 +658,7 @@ def _cmd_poses_show(spec: PoseSpec) -> int:
     settings = [
         ("view", f"{spec.view.value} ({_VIEW_TEXT[spec.view]})"),
         ("mode", spec.mode.value),
-        ("target", spec.target_label),
+        ("target", spec.target_label + _mark(spec, f"target.{target_key}")),
         (
             "sides",
             f"per side; the working side is the {spec.working} leg's side"
@@ -478,13 +669,21 @@ def _cmd_poses_show(spec: PoseSpec) -> int:
     if spec.counter is not None:
         signal = spec.rule(spec.counter.signal)
         unit = UNIT_LABELS.get(signal.spec.unit_key, signal.spec.unit_key)
-        start, peak = f"{spec.counter.start:g}", f"{spec.counter.peak:g}"
+        start = f"{spec.counter.start:g}{_mark(spec, 'counter.start')}"
+        peak = f"{spec.counter.peak:g}{_mark(spec, 'counter.peak')}"
         if spec.counter.rising:
             motion = f"rises from {start} or less to {peak} or more"
         else:
             motion = f"falls from {start} or more to {peak} or less"
-        settings.append(("rep counter", f"{signal.id} ({unit}) {motion} and back: one rep"))
+        counter_text = f"{signal.id} ({unit}) {motion} and back: one rep"
+        if spec.counter.min_range or spec.overridden("counter.min_range"):
+            counter_text += (
+                f", moving at least {spec.counter.min_range:g}{_mark(spec, 'counter.min_range')} "
+                f"{unit} from where it rested"
+            )
+        settings.append(("rep counter", counter_text))
     settings.append(("file", str(spec.path)))
+    settings += _overrides_settings(spec, overrides)
     for label, text in settings:
         lines += _wrapped(f"  {label}", text, 15)
     counted = "reps count" if spec.mode is Mode.REPS else "the timer runs"
@@ -497,9 +696,10 @@ def _cmd_poses_show(spec: PoseSpec) -> int:
         role = "gate (defines the position)" if rule.gate else "form check"
         lines += ["", f"  {rule.id}: {role}, {_WHEN_TEXT[rule.when]}, priority {rule.priority}"]
         lines += _wrapped("    kind", f"{rule.kind}: {rule.spec.description}", 16)
-        lines += _wrapped("    measures", _rule_params_text(rule), 16)
-        lines += _wrapped("    passes at", _threshold_text(rule), 16)
+        lines += _wrapped("    measures", _rule_params_text(rule, spec), 16)
+        lines += _wrapped("    passes at", _threshold_text(rule, spec), 16)
         lines += _wrapped("    cue", f'"{rule.cue}"', 16)
+    lines += _changed_lines(spec)
     print("\n".join(lines))
     return EXIT_OK
 
@@ -629,6 +829,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         no_window=args.no_window,  # without a screen, replay falls back to no window
         image_fps=30.0,
         mute=False,
+        signals=None,
+        plot=None,
+        record=None,
+        overrides=args.overrides,
     )
     code = _run(replay, live=False)
     print(f"truth: {_totals_text(sample.totals, _pose(replay))} (from {sample.truth.name})")
@@ -648,6 +852,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     jobs = find_jobs(args.input, args.pose_dirs)
+    overrides: Overrides = args.overrides
+    if overrides.entries:
+        # Checked against every stretch coached before any clip runs; the workers apply them.
+        overrides.check_set_poses({job.pose_id for job in jobs})
+        for pose_id in sorted({job.pose_id for job in jobs if job.skip is None}):
+            overrides.apply(load_pose(pose_id, args.pose_dirs))
+        jobs = [dataclasses.replace(job, overrides=overrides) for job in jobs]
     report_path = _writable(args.report, "report") if args.report is not None else None
     print(f"posecoach eval: {len(jobs)} clip-stretch pairs from {args.input}", file=sys.stderr)
     rows = run_jobs(jobs, args.workers, progress=lambda line: print(line, file=sys.stderr))
@@ -657,7 +868,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     print("\n".join(summary_lines(summary)))
     elapsed_s = time.perf_counter() - started
     if report_path is not None:
-        write_json_atomic(report_path, report_data(args.input, rows, summary, elapsed_s))
+        data = report_data(args.input, rows, summary, elapsed_s)
+        data["overrides"] = overrides.as_dict()
+        write_json_atomic(report_path, data)
         print(f"report: {report_path}")
     for row in rows:
         if row.skipped is not None:
@@ -670,11 +883,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
+    from posecoach.overrides import save_overrides
     from posecoach.sinks import has_display
 
-    pose = load_pose(args.pose, args.pose_dirs)
+    pose = _with_overrides(load_pose(args.pose, args.pose_dirs), args)
+    # Tuned values go to the overrides file in use: --overrides FILE, else the per-user one.
+    target = args.overrides_file if args.overrides_file is not None else user_overrides_path()
     if args.fit is None and args.source is None:
         raise PosecoachError("give a clip to tune on (SOURCE), or labelled clips with --fit")
+    if args.write and args.fit is None:
+        raise PosecoachError("--write saves what --fit finds: give --fit LABELS")
     if args.fit is not None:
         from posecoach.fit import fit, load_fit_clips, result_lines
 
@@ -685,7 +903,13 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         result = fit(pose, clips)
         print(f"{pose.name}: fitted to {len(clips)} clip{'' if len(clips) == 1 else 's'}")
         print("\n".join(result_lines(result)))
+        fitted = {name: after for name, (_, after) in result.changed.items()}
+        if fitted and args.write:
+            print(f"saved {len(fitted)} value(s) to {save_overrides(target, pose.id, fitted)}")
+        elif fitted:
+            print(f"(add --write to save them to {target})")
         return EXIT_OK
+    from posecoach.recording import is_recording
     from posecoach.tune import FrameImages, Tuner, TuneWindow, load_stream
 
     if not has_display():
@@ -695,12 +919,17 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     tuner = Tuner(pose, stream, stills=stills)
     first = next((lm for lm, _, _ in stream if lm is not None), None)
     size = first.resolution_wh if first is not None else (640, 480)
-    video = None if stills or Path(args.source).is_dir() else Path(args.source)
+    drawn = stills or Path(args.source).is_dir() or is_recording(args.source)
+    video = None if drawn else Path(args.source)  # None: drawn on a plain canvas
     images = FrameImages(video, size)
 
     def save(values: dict[str, float]) -> str:
-        settings = " ".join(f"--set {pose.id}.{name}={value:g}" for name, value in values.items())
-        return settings or "nothing changed"
+        if not values:
+            return "nothing changed: nothing to save"
+        try:
+            return f"saved {len(values)} value(s) to {save_overrides(target, pose.id, values)}"
+        except PosecoachError as error:
+            return f"not saved: {error}"
 
     try:
         TuneWindow(tuner, images, save, title=f"posecoach tune - {pose.name}").run()
@@ -713,17 +942,95 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_record(args: argparse.Namespace) -> int:
+    from posecoach.estimator import create_estimator
+    from posecoach.recording import (
+        RecordingSource,
+        record_source,
+        recording_estimator,
+        recording_path,
+    )
+    from posecoach.sinks import has_display
+    from posecoach.sources import CameraSource, open_source
+
+    out = _writable(recording_path(args.out), "recording")
+    camera = args.camera is not None
+    source: FrameSource
+    if camera:
+        source = CameraSource(args.camera, width=args.width, height=args.height, fps=args.fps)
+    else:
+        source = open_source(args.source, image_fps=args.image_fps)
+    try:
+        if isinstance(source, RecordingSource):
+            raise PosecoachError(
+                f"{source.name} is already a recording: coach it with "
+                f"'posecoach replay {source.name} --pose ID'"
+            )
+        estimator = create_estimator(args.model, static_images=source.independent_frames)
+        recorder = recording_estimator(estimator, out, source)
+    except BaseException:
+        source.close()
+        raise
+    show_window = not args.no_window
+    if show_window and not has_display():
+        print("posecoach: no screen found, running without a window", file=sys.stderr)
+        show_window = False
+    title = f"posecoach - recording {source.name}" if show_window else None
+    writer = recorder.writer
+    try:
+        interrupted = record_source(source, recorder, title, mirror=camera)
+    finally:
+        recorder.close()
+        found = f" (person found in {writer.found / writer.frames:.0%})" if writer.frames else ""
+        print(f"recorded {writer.frames} frames{found} to {out}")
+    if interrupted:
+        print("posecoach: interrupted; every frame so far is in the recording", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if writer.frames > 0 and writer.found == 0:
+        print(
+            f"posecoach: nobody was found in {source.name}: make sure the whole body is in view "
+            "and well lit",
+            file=sys.stderr,
+        )
+        return EXIT_NOBODY
+    return EXIT_OK
+
+
+def _estimator(args: argparse.Namespace, source: FrameSource) -> tuple[PoseEstimator | None, str]:
+    """The pose model for `source` and its name, recording what it finds with --record.
+    None for a recording: its landmarks were found when it was made, no model is loaded."""
+    from posecoach.estimator import create_estimator
+    from posecoach.recording import RecordingSource, recording_estimator, recording_path
+
+    if isinstance(source, RecordingSource):
+        for option in ("model", "record"):
+            if vars(args).get(option) is not None:
+                raise PosecoachError(
+                    f"--{option}: {source.name} is a recording of the landmarks "
+                    f"{source.model_name} found: leave out --{option}"
+                )
+        return None, source.model_name
+    if args.record is not None:
+        _writable(recording_path(args.record), "recording")
+    estimator = create_estimator(args.model, static_images=source.independent_frames)
+    if args.record is None:
+        return estimator, estimator.name
+    return recording_estimator(estimator, args.record, source), estimator.name
+
+
 def _run(args: argparse.Namespace, live: bool) -> int:
     # Imported here so that 'posecoach poses' and argument errors stay quick.
     from posecoach.coach import Coach
-    from posecoach.estimator import create_estimator
     from posecoach.pipeline import Outputs, run_session
+    from posecoach.signals import SignalTable
     from posecoach.sinks import has_display
-    from posecoach.sources import CameraSource, FrameSource, open_source
+    from posecoach.sources import CameraSource, open_source
 
     pose = _pose(args)
     stem = f"live_{pose.id}" if live else f"{Path(args.source).stem}_{pose.id}"
     report_path = _writable(args.report or DEFAULT_OUT_DIR / f"{stem}.json", "report")
+    signals_path = _output_file(args.signals, ".csv", "signals") if args.signals else None
+    plot_path = _output_file(args.plot, ".png", "plot") if args.plot else None
     source: FrameSource
     if live:
         source = CameraSource(args.camera, width=args.width, height=args.height, fps=args.fps)
@@ -739,7 +1046,8 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     try:
         if video_path is not None:
             _writable(video_path, "video")
-        estimator = create_estimator(args.model, static_images=source.independent_frames)
+        signals = SignalTable(pose, source.name) if signals_path or plot_path else None
+        estimator, model_name = _estimator(args, source)
     except BaseException:
         source.close()
         raise
@@ -748,13 +1056,17 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         video_path=video_path,
         window_title=f"posecoach - {pose.name}" if show_window else None,
         mirror=live and not args.no_mirror,
+        on_frame=None if signals is None else signals.add,
     )
     coach = Coach(pose)
     coach.muted = args.mute
     try:
-        result = run_session(source, estimator, coach, outputs, estimator.name)
+        result = run_session(source, estimator, coach, outputs, model_name)
     finally:
-        estimator.close()
+        if estimator is not None:
+            estimator.close()
+        if signals is not None:  # the frames so far, however the session ended
+            signals.write(signals_path, plot_path)
     report = result.report
     reps = report["reps"]
     summary = (
@@ -771,6 +1083,12 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     print(f"report: {result.report_path}")
     if result.video_path is not None:
         print(f"video:  {result.video_path}")
+    if signals_path is not None:
+        print(f"signals: {signals_path}")
+    if plot_path is not None:
+        print(f"plot:   {plot_path}")
+    if args.record is not None:
+        print(f"recording: {args.record}")
     if result.interrupted:
         print("posecoach: interrupted; the report and video so far are saved", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -798,6 +1116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if "pose_dirs" in vars(args):  # every command that takes --poses
             args.pose_dirs = _pose_dirs([*args.pose_dirs, *vars(args).get("show_pose_dirs", [])])
+        if "set_values" in vars(args):  # every command that takes --overrides and --set
+            args.overrides = _overrides(args)
         if args.command == "poses":
             return _cmd_poses(args)
         if args.command == "synth":
@@ -806,6 +1126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_evalset(args)
         if args.command == "demo":
             return _cmd_demo(args)
+        if args.command == "record":
+            return _cmd_record(args)
         if args.command == "eval":
             return _cmd_eval(args)
         if args.command == "tune":

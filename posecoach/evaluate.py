@@ -4,8 +4,9 @@
 Two kinds of input:
 
 - a folder of generated clips (`posecoach synth`): each `NAME.truth.json` with its video
-  `NAME.mp4` beside it. The truth has the reps and hold seconds per side, every rule's verdict
-  in every frame, and which frames are truly in position.
+  `NAME.mp4` (or a landmark recording of it, `posecoach record`) beside it. The truth has
+  the reps and hold seconds per side, every rule's verdict in every frame, and which frames
+  are truly in position.
 - a labels file (JSON): clip path -> what is known about it (the stretch shown, reps, hold
   seconds, faults, what it is a negative for). See `load_labels` for the keys.
 
@@ -31,7 +32,9 @@ from typing import Any
 from posecoach import __version__
 from posecoach.coach import Assessment, Status
 from posecoach.errors import PosecoachError, SourceError
+from posecoach.overrides import Overrides
 from posecoach.posefile import Mode, PoseSpec, load_pose, pose_paths
+from posecoach.recording import RECORDING_SUFFIX
 from posecoach.rules import When
 from posecoach.sinks import VIDEO_SUFFIXES
 from posecoach.synth.clip import TRUTH_VERSION
@@ -98,6 +101,7 @@ class Job:
     truth_path: Path | None = None
     pose_dirs: tuple[Path, ...] = ()
     skip: str | None = None
+    overrides: Overrides | None = None  # values above the pose files (--overrides, --set)
 
 
 @dataclass(frozen=True)
@@ -677,11 +681,12 @@ def _truth_job(truth_path: Path, poses: Mapping[str, PoseSpec], pose_dirs: Seque
             f"{truth_path}: pose: unknown pose {pose_id!r}: expecting one of "
             f"{', '.join(sorted(poses))} (give the folder with its pose file with --poses)"
         )
-    videos = [truth_path.with_name(stem + suffix) for suffix in VIDEO_SUFFIXES]
+    suffixes = (*VIDEO_SUFFIXES, RECORDING_SUFFIX)  # a video, or a recording made from it
+    videos = [truth_path.with_name(stem + suffix) for suffix in suffixes]
     video = next((v for v in videos if v.is_file()), None)
     skip = None
     if video is None:
-        others = ", ".join(stem + suffix for suffix in VIDEO_SUFFIXES)
+        others = ", ".join(stem + suffix for suffix in suffixes)
         skip = f"no video beside {truth_path.name} (expecting one of {others})"
     return Job(
         clip=video.name if video is not None else f"{stem}.mp4",
@@ -722,9 +727,12 @@ def run_job(job: Job) -> Row:
     from posecoach.coach import Coach
     from posecoach.estimator import create_estimator
     from posecoach.pipeline import assess
+    from posecoach.recording import RecordingSource
     from posecoach.sources import open_source
 
     pose = load_pose(job.pose_id, job.pose_dirs)
+    if job.overrides is not None:
+        pose = job.overrides.apply(pose)
     truth = read_truth(job.truth_path) if job.truth_path is not None else None
     frames: list[FrameRecord] = []
     try:
@@ -733,14 +741,17 @@ def run_job(job: Job) -> Row:
         return Row(clip=job.clip, pose=job.pose_id, kind=job.kind.value, skipped=str(error))
     try:
         still = source.independent_frames
-        estimator = create_estimator(None, static_images=still)
+        # A recording carries its landmarks: the model is not loaded for it.
+        recorded = isinstance(source, RecordingSource)
+        estimator = None if recorded else create_estimator(None, static_images=still)
         try:
             coach = Coach(pose)
             for _, assessment in assess(source, estimator, coach):
                 frames.append(FrameRecord.from_assessment(assessment, pose))
             held_s = {key: totals.hold_s for key, totals in coach.totals().items()}
         finally:
-            estimator.close()
+            if estimator is not None:
+                estimator.close()
     except SourceError as error:
         return Row(clip=job.clip, pose=job.pose_id, kind=job.kind.value, skipped=str(error))
     finally:

@@ -17,9 +17,10 @@ import numpy as np
 from posecoach.coach import rejudge
 from posecoach.errors import PosecoachError
 from posecoach.evaluate import Kind, find_jobs, read_truth, truth_expected
+from posecoach.overrides import COUNTER
 from posecoach.posefile import Mode, PoseSpec
 from posecoach.rules import Rule
-from posecoach.tune import COUNTER, Knob, Tuner, load_stream, threshold_values, with_value
+from posecoach.tune import Knob, Tuner, load_stream, threshold_values, with_value
 
 _GRID = 200  # candidate values per threshold at most
 

@@ -11,7 +11,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from posecoach.coach import Assessment, Coach
 from posecoach.errors import PosecoachError
 from posecoach.estimator import PoseEstimator
 from posecoach.overlay import annotate, banner
+from posecoach.recording import RecordedFrame
 from posecoach.report import SessionReport, write_json_atomic
 from posecoach.sinks import ImageSink, Key, VideoSink, WindowSink, open_frame_sink
 from posecoach.sources import Frame, FrameSource
@@ -37,6 +38,8 @@ class Outputs:
     video_path: Path | None = None
     window_title: str | None = None  # None: no window
     mirror: bool = False  # mirror the window (not the video file), for live use
+    # Called with every frame's assessment as it is made (the signal table's `add`).
+    on_frame: Callable[[Assessment], None] | None = None
 
 
 @dataclass
@@ -63,19 +66,27 @@ class _FpsMeter:
 
 
 def assess(
-    source: FrameSource, estimator: PoseEstimator, coach: Coach
+    source: FrameSource, estimator: PoseEstimator | None, coach: Coach
 ) -> Iterator[tuple[Frame, Assessment]]:
     """Every frame of `source` with the coach's assessment of it: the loop every command runs.
-    Unrelated stills (an image folder) are judged each on its own: nothing carries over."""
+    Unrelated stills (an image folder) are judged each on its own: nothing carries over.
+    A recording's frames carry the landmarks found when it was made: no model runs for them
+    (`estimator` may then be None)."""
     for frame in source:
         if source.independent_frames:
             coach.new_scene()
-        yield frame, coach.update(estimator.estimate(frame), frame.timestamp_ms, frame.index)
+        if isinstance(frame, RecordedFrame):
+            landmarks = frame.landmarks
+        elif estimator is not None:
+            landmarks = estimator.estimate(frame)
+        else:
+            raise ValueError(f"{source.name} gives images, not landmarks: it needs an estimator")
+        yield frame, coach.update(landmarks, frame.timestamp_ms, frame.index)
 
 
 def run_session(
     source: FrameSource,
-    estimator: PoseEstimator,
+    estimator: PoseEstimator | None,
     coach: Coach,
     outputs: Outputs,
     model_name: str,
@@ -99,6 +110,8 @@ def run_session(
         for frame, assessment in assess(source, estimator, coach):
             landmarks = assessment.smoothed  # what the rules read: drawn steady
             report.add(assessment)
+            if outputs.on_frame is not None:
+                outputs.on_frame(assessment)
             fps = meter.tick()
             recorded = None
             if video is not None:

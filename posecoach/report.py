@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -130,6 +132,17 @@ class SessionReport:
             "mode": self.pose.mode.value,
             "target": self.pose.target,
             "per_side": self.pose.per_side,
+            "pose_file": str(self.pose.path),
+            # The values set above the pose file (overrides file, --set) that this run used.
+            "overrides": {
+                entry.name: {
+                    "value": entry.value,
+                    "pose_file_value": entry.pose_file_value,
+                    "from": entry.source,
+                    "where": entry.where,
+                }
+                for entry in self.pose.overrides
+            },
             "source": self.source,
             "model": self.model,
             "frames": self.frames,
@@ -175,27 +188,39 @@ def _side_difference(sides: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def write_json_atomic(path: str | Path, data: dict[str, Any], compact: bool = False) -> Path:
-    """Write JSON to a temporary file beside `path`, then rename: never a half-written file.
-
-    `compact` leaves out the indentation (for large machine-read files)."""
+@contextlib.contextmanager
+def atomic_output(path: str | Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file to write that replaces `path` only when the block ends without error: it is a
+    temporary file beside `path`, synced and renamed over it, so `path` is never half-written.
+    Text files are UTF-8 with newlines as written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
     try:
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            if compact:
-                json.dump(data, stream, separators=(",", ":"))
-            else:
-                json.dump(data, stream, indent=2)
-            stream.write("\n")
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; an output is an ordinary file
+        mode = "wb" if binary else "w"
+        encoding = None if binary else "utf-8"
+        newline = None if binary else ""
+        with os.fdopen(handle, mode, encoding=encoding, newline=newline) as stream:
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_json_atomic(path: str | Path, data: dict[str, Any], compact: bool = False) -> Path:
+    """Write JSON to a temporary file beside `path`, then rename: never a half-written file.
+
+    `compact` leaves out the indentation (for large machine-read files)."""
+    with atomic_output(path) as stream:
+        if compact:
+            json.dump(data, stream, separators=(",", ":"))
+        else:
+            json.dump(data, stream, indent=2)
+        stream.write("\n")
+    return Path(path)

@@ -23,13 +23,13 @@ from posecoach.defaults import POSE_KEYS, CoachSettings
 from posecoach.errors import PosecoachError
 from posecoach.landmarks import Landmarks
 from posecoach.overlay import FONT, annotate
+from posecoach.overrides import COUNTER, SET_SOURCE, Override, apply_overrides, overridable_values
 from posecoach.posefile import Mode, PoseSpec
 from posecoach.rules import Rule
 
 # (landmarks or None when nobody was found, timestamp in ms, frame index) per frame.
 StreamFrame = tuple[Landmarks | None, float, int]
 
-COUNTER = "counter"  # the knob owner for the rep counter's numbers
 _STEPS = {"deg": 1.0, "torso": 0.01, "count": 1.0}
 _HISTORY_KINDS = ("motion", "bounce")  # rules whose values depend on the gates' verdicts
 _BAND_COLORS = {True: (60, 170, 60), False: (50, 50, 210), None: (160, 160, 160)}  # BGR
@@ -51,66 +51,24 @@ class Knob:
         return f"{self.owner}.{self.key}"
 
 
-def _rule_keys(rule: Rule) -> list[tuple[str, float]]:
-    unit = rule.spec.unit_key
-    keys = []
-    if rule.min_value is not None:
-        keys.append((f"min_{unit}", rule.min_value))
-    if rule.max_value is not None:
-        keys.append((f"max_{unit}", rule.max_value))
-    return keys
-
-
 def threshold_values(pose: PoseSpec) -> dict[str, float]:
-    """Every tunable number of the pose: "rule.key" -> value."""
-    values = {f"{rule.id}.{key}": value for rule in pose.rules for key, value in _rule_keys(rule)}
-    if pose.counter is not None:
-        for key in ("start", "peak", "min_range"):
-            values[f"{COUNTER}.{key}"] = float(getattr(pose.counter, key))
-    return values
+    """Every threshold of the pose, "rule.key" or "counter.key" -> value: each rule's minimum
+    and maximum (those it sets) and the rep counter's numbers."""
+    return {
+        name: value
+        for name, value in overridable_values(pose).items()
+        if value is not None
+        and (name.startswith(f"{COUNTER}.") or name.split(".", 1)[1][:4] in ("min_", "max_"))
+    }
 
 
 def with_value(pose: PoseSpec, name: str, value: float) -> PoseSpec:
-    """The pose with one threshold ("rule.key" or "counter.key") changed; PosecoachError when
-    the name is not a threshold of this pose or the value lies outside its declared range."""
-    owner, _, key = name.partition(".")
-    if name not in threshold_values(pose):
-        known = ", ".join(threshold_values(pose))
-        raise PosecoachError(f"{pose.id}: no threshold {name!r}; expecting one of: {known}")
-    declared = POSE_KEYS.get(key)
-    if declared is not None and not declared.min <= value <= declared.max:
-        raise PosecoachError(
-            f"{pose.id}.{name}: {value:g} is out of range "
-            f"({declared.min:g} to {declared.max:g} {declared.unit})"
-        )
-    if owner == COUNTER:
-        assert pose.counter is not None
-        counter = {
-            "start": lambda c: dataclasses.replace(c, start=value),
-            "peak": lambda c: dataclasses.replace(c, peak=value),
-            "min_range": lambda c: dataclasses.replace(c, min_range=value),
-        }[key](pose.counter)
-        if counter.start == counter.peak:
-            raise PosecoachError(f"{pose.id}.{name}: the counter's start and peak must differ")
-        return dataclasses.replace(pose, counter=counter)
-    rules = []
-    for rule in pose.rules:
-        if rule.id == owner:
-            if key.startswith("min_"):
-                rule = dataclasses.replace(rule, min_value=value)
-            else:
-                rule = dataclasses.replace(rule, max_value=value)
-            if (
-                rule.min_value is not None
-                and rule.max_value is not None
-                and rule.min_value > rule.max_value
-            ):
-                raise PosecoachError(
-                    f"{pose.id}.{name}: {value:g} would put the minimum "
-                    f"({rule.min_value:g}) above the maximum ({rule.max_value:g})"
-                )
-        rules.append(rule)
-    return dataclasses.replace(pose, rules=tuple(rules))
+    """The pose with one threshold ("rule.key" or "counter.key") changed, as a `--set` would
+    change it; OverridesError when it is not a threshold of this pose, lies outside its
+    declared range, or crosses the other end of its range."""
+    owner, _, key = name.rpartition(".")
+    where = f"{pose.id}.{name}={value:g}"
+    return apply_overrides(pose, [Override(pose.id, owner, key, value, SET_SOURCE, where)])
 
 
 class Tuner:
@@ -185,6 +143,11 @@ class Tuner:
 
     def set(self, name: str, value: float) -> None:
         """Change one threshold and judge the clip again."""
+        if name in overridable_values(self.pose) and name not in threshold_values(self.pose):
+            raise PosecoachError(
+                f"{self.pose.id}.{name} is not a threshold (tune moves thresholds: "
+                f"{', '.join(threshold_values(self.pose))})"
+            )
         pose = with_value(self.pose, name, value)
         owner = name.partition(".")[0]
         gate_changed = owner != COUNTER and pose.rule(owner).gate

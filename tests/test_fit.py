@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from posecoach.cli import EXIT_ERROR, EXIT_OK, main
 from posecoach.fit import FitClip, accuracy, fit, load_fit_clips, result_lines
-from posecoach.posefile import load_pose, load_pose_file
+from posecoach.posefile import load_pose, load_pose_file, tomllib
 from posecoach.synth.clip import ClipSpec, write_clip
 from posecoach.tune import Tuner
 
@@ -67,7 +68,7 @@ def test_the_counter_is_fitted_to_rep_counts():
 
 
 @pytest.mark.model
-def test_fit_recovers_the_threshold_generated_clips_were_judged_with(tmp_path):
+def test_fit_recovers_the_threshold_generated_clips_were_judged_with(tmp_path, capsys):
     # The truth of these clips comes from a pose file whose front knee may open to 112 deg;
     # kneeling down, the knee closes through 112 deg, so the labels pin that threshold.
     text = (load_pose(KNEEL).path).read_text().replace("max_deg = 100\n", "max_deg = 112\n")
@@ -83,3 +84,29 @@ def test_fit_recovers_the_threshold_generated_clips_were_judged_with(tmp_path):
     result = fit(pose, load_fit_clips(pose, clips))
     assert result.changed["front_knee_90.max_deg"][1] == pytest.approx(112, abs=3)
     assert result.after.agreement["front_knee_90"] > result.before.agreement["front_knee_90"]
+
+    # From the command line: printed, and written to the overrides file only when asked.
+    overrides = tmp_path / "overrides.toml"
+    argv = ["tune", "--pose", KNEEL, "--fit", str(clips), "--overrides", str(overrides)]
+    assert main(argv) == EXIT_OK
+    assert "front_knee_90.max_deg: 100 -> 11" in capsys.readouterr().out
+    assert not overrides.exists()
+    assert main([*argv, "--write"]) == EXIT_OK
+    assert f"to {overrides}" in capsys.readouterr().out
+    fitted = tomllib.loads(overrides.read_text())[KNEEL]["front_knee_90"]["max_deg"]
+    assert fitted == pytest.approx(112, abs=3)
+    shown = ["poses", "show", KNEEL, "--overrides", str(overrides)]
+    assert main(shown) == EXIT_OK
+    assert "[o]" in capsys.readouterr().out
+
+
+def test_tune_needs_a_clip_or_labels_and_write_needs_fit(capsys, monkeypatch):
+    assert main(["tune", "--pose", KNEEL]) == EXIT_ERROR
+    assert (
+        "give a clip to tune on (SOURCE), or labelled clips with --fit" in capsys.readouterr().err
+    )
+    assert main(["tune", "--pose", KNEEL, "x.mp4", "--write"]) == EXIT_ERROR
+    assert "--write saves what --fit finds" in capsys.readouterr().err
+    monkeypatch.setattr("posecoach.sinks.has_display", lambda: False)
+    assert main(["tune", "--pose", KNEEL, "x.mp4"]) == EXIT_ERROR
+    assert "tune needs a screen" in capsys.readouterr().err
