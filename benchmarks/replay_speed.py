@@ -8,6 +8,8 @@ Prints, in frames per second:
 - replay: coaching that recording through the full coach, as `posecoach replay REC
   --no-window` does without writing a video (reading the file, trust, smoothing, rules,
   holds and reps, the report); the best of --repeats runs;
+- judging again: the recording's frames measured once, then judged again with a threshold
+  changed, as `posecoach tune` does at every change (best of --repeats);
 - reading: the recording's frames alone, the source's share of the replay (best of
   --repeats);
 
@@ -25,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from posecoach.coach import Coach
+from posecoach.coach import Coach, rejudge
 from posecoach.estimator import create_estimator
 from posecoach.landmarks import Landmarks
 from posecoach.pipeline import Outputs, run_session
@@ -33,6 +35,7 @@ from posecoach.posefile import load_pose
 from posecoach.recording import RecordingSource, RecordingWriter
 from posecoach.samples import bundled_samples
 from posecoach.sources import open_source
+from posecoach.tune import threshold_values, with_value
 
 DEFAULT_SAMPLE = "half_kneeling_both_sides"
 
@@ -87,6 +90,28 @@ def replay_speed(recording: Path, pose_id: str, report: Path, repeats: int) -> S
     return Speed("replay of the recording (full coach)", result.report["frames"], best)
 
 
+def rejudge_speed(recording: Path, pose_id: str, repeats: int) -> Speed:
+    """Judge the recording's measured frames again with one threshold changed, as `posecoach
+    tune` does at every slider move and `--fit` at every candidate value (the frames are
+    measured once, not timed): the fastest of `repeats` runs."""
+    pose = load_pose(pose_id)
+    coach, measured = Coach(pose), []
+    with RecordingSource(recording) as source:
+        for frame in source:
+            measured.append(coach.measure(frame.landmarks, frame.timestamp_ms, frame.index))
+            coach.judge(measured[-1])
+    name, value = next(iter(threshold_values(pose).items()))
+    changed = with_value(pose, name, value + 1)
+    best = None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        rejudge(changed, measured)
+        elapsed = time.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    assert best is not None
+    return Speed(f"judging again ({name} changed)", len(measured), best)
+
+
 def reading_speed(recording: Path, repeats: int) -> Speed:
     """Read `recording` and build every frame's landmarks, with no coaching: the fastest of
     `repeats` runs."""
@@ -121,10 +146,11 @@ def main() -> None:
         recording = Path(folder) / f"{sample.name}.pcrec"
         model = model_speed(sample.video, recording)
         replay = replay_speed(recording, sample.pose_id, Path(folder) / "report.json", args.repeats)
+        again = rejudge_speed(recording, sample.pose_id, args.repeats)
         reading = reading_speed(recording, args.repeats)
         size_kb = recording.stat().st_size / 1024
     print(f"{sample.name} ({sample.description}), recording {size_kb:,.0f} KB:")
-    print_speeds([model, replay, reading], baseline=model)
+    print_speeds([model, replay, again, reading], baseline=model)
 
 
 if __name__ == "__main__":
