@@ -1021,7 +1021,7 @@ def _estimator(args: argparse.Namespace, source: FrameSource) -> tuple[PoseEstim
 def _run(args: argparse.Namespace, live: bool) -> int:
     # Imported here so that 'posecoach poses' and argument errors stay quick.
     from posecoach.coach import Coach
-    from posecoach.pipeline import Outputs, run_session
+    from posecoach.pipeline import Outputs, run_session, sigint_deferred
     from posecoach.signals import SignalTable
     from posecoach.sinks import has_display
     from posecoach.sources import CameraSource, open_source
@@ -1066,7 +1066,8 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         if estimator is not None:
             estimator.close()
         if signals is not None:  # the frames so far, however the session ended
-            signals.write(signals_path, plot_path)
+            with sigint_deferred():  # a second Ctrl-C does not cut the files short
+                signals.write(signals_path, plot_path)
     report = result.report
     reps = report["reps"]
     summary = (

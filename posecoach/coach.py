@@ -215,14 +215,23 @@ class Measurement:
 
 
 def rejudge(
-    pose: PoseSpec, measured: Iterable[Measurement], settings: CoachSettings | None = None
+    pose: PoseSpec,
+    measured: Iterable[Measurement],
+    settings: CoachSettings | None = None,
+    stills: bool = False,
 ) -> list[Assessment]:
     """Assess measured frames again under `pose` (the pose they were measured with, its
     thresholds changed): no model, no trust or smoothing, only the judging. Rules that look
     back in time (motion, bounce) keep the values they were measured with, which depend on
-    when the person was in position: after changing a gate, measure again for them."""
+    when the person was in position: after changing a gate, measure again for them.
+    `stills`: the frames are unrelated photos, each judged on its own (as when measured)."""
     coach = Coach(pose, settings)
-    return [coach.judge(m) for m in measured]
+    assessed = []
+    for m in measured:
+        if stills:
+            coach.new_scene()
+        assessed.append(coach.judge(m))
+    return assessed
 
 
 class Coach:

@@ -8,18 +8,18 @@ unless asked.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from posecoach.coach import rejudge
 from posecoach.errors import PosecoachError
 from posecoach.evaluate import Kind, find_jobs, read_truth, truth_expected
 from posecoach.overrides import COUNTER
 from posecoach.posefile import Mode, PoseSpec
-from posecoach.rules import Rule
+from posecoach.rules import Rule, When
 from posecoach.tune import Knob, Tuner, load_stream, threshold_values, with_value
 
 _GRID = 200  # candidate values per threshold at most
@@ -61,28 +61,43 @@ def load_fit_clips(
     progress: Callable[[str], None] | None = None,
 ) -> list[FitClip]:
     """The clips of a labels file or generated folder that show `pose` (or are negatives for
-    it), each measured once."""
-    jobs = [
-        job for job in find_jobs(labels, pose_dirs) if job.pose_id == pose.id and job.skip is None
-    ]
-    if not jobs:
-        raise PosecoachError(f"{labels}: no clip labelled for {pose.id} to fit to")
-    clips = []
-    for number, job in enumerate(jobs, 1):
+    it), each measured once. A clip that cannot be used is left out with a line to
+    `progress` saying why; PosecoachError when none is left."""
+
+    def say(line: str) -> None:
         if progress is not None:
-            progress(f"[{number}/{len(jobs)}] measuring {job.clip}")
+            progress(line)
+
+    jobs = [job for job in find_jobs(labels, pose_dirs) if job.pose_id == pose.id]
+    clips, left_out = [], []
+    for number, job in enumerate(jobs, 1):
+        if job.skip is not None:
+            left_out.append(f"{job.clip}: {job.skip}")
+            say(f"[{number}/{len(jobs)}] left out {job.clip}: {job.skip}")
+            continue
+        say(f"[{number}/{len(jobs)}] measuring {job.clip}")
         stream, stills = load_stream(job.path)
+        if not stream:
+            left_out.append(f"{job.clip}: no frames")
+            say(f"[{number}/{len(jobs)}] left out {job.clip}: it has no frames")
+            continue
         clip = FitClip(job.clip, Tuner(pose, stream, stills=stills))
         expected = job.expected
         if job.truth_path is not None:
             truth = read_truth(job.truth_path)
             expected = truth_expected(pose, truth)
-            passes = truth["per_frame"]["passes"]
-            clip.verdicts = {
-                rule.id: np.array(passes[rule.id], dtype=object)
-                for rule in pose.rules
-                if rule.id in passes and len(passes[rule.id]) == len(stream)
-            }
+            frames = truth["per_frame"]
+            if len(frames["in_position"]) != len(stream):
+                say(
+                    f"[{number}/{len(jobs)}] {job.clip}: {len(stream)} frames, the truth "
+                    f"{len(frames['in_position'])}: its per-frame labels are not used"
+                )
+            else:
+                clip.verdicts = {
+                    rule.id: np.array(frames["passes"][rule.id], dtype=object)
+                    for rule in pose.rules
+                    if rule.id in frames["passes"]
+                }
         if job.kind in (Kind.NEGATIVE, Kind.NEAR_MISS):
             keys = clip.tuner.totals.keys()
             clip.reps = dict.fromkeys(keys, 0) if pose.mode is Mode.REPS else {}
@@ -90,6 +105,9 @@ def load_fit_clips(
         else:
             clip.reps, clip.hold_s = dict(expected.reps), dict(expected.hold_s)
         clips.append(clip)
+    if not clips:
+        why = f" ({'; '.join(left_out)})" if left_out else ""
+        raise PosecoachError(f"{labels}: no usable clip labelled for {pose.id} to fit to{why}")
     return clips
 
 
@@ -97,14 +115,14 @@ def accuracy(pose: PoseSpec, clips: Sequence[FitClip]) -> Accuracy:
     """Per-rule frame agreement with the labels, and rep and hold errors, under `pose`."""
     agreement = {}
     for rule in pose.rules:
-        values, truth = _labelled(rule.id, clips)
+        values, truth = _labelled(rule, clips)
         if values.size:
             agreement[rule.id] = float(
                 np.mean(_passes(values, rule.min_value, rule.max_value) == truth)
             )
     rep_errors, hold_errors = [], []
     for clip in clips:
-        totals = rejudge(pose, clip.tuner.measured, clip.tuner.settings)[-1].totals
+        totals = clip.tuner.judge_again(pose)[-1].totals
         rep_errors += [abs(totals[k].reps - want) for k, want in clip.reps.items() if k in totals]
         hold_errors += [
             abs(totals[k].hold_s - want) for k, want in clip.hold_s.items() if k in totals
@@ -116,15 +134,20 @@ def accuracy(pose: PoseSpec, clips: Sequence[FitClip]) -> Accuracy:
     )
 
 
-def _labelled(rule_id: str, clips: Sequence[FitClip]) -> tuple[np.ndarray, np.ndarray]:
-    """The rule's measured values over every labelled frame where it was measured, and the
-    labels' verdicts there (True: passes)."""
+def _labelled(rule: Rule, clips: Sequence[FitClip]) -> tuple[np.ndarray, np.ndarray]:
+    """The rule's measured values over every labelled frame where the coach measured it, and
+    the labels' verdicts there (True: passes). A rule's verdict is a fact about the body in
+    that frame whether or not the person is in position yet, and the way in and out (where
+    the joints sweep through the thresholds) is what pins a threshold down. Rules judged only
+    at a moment of each rep (`when = "top"` or `"bottom"`) have no per-frame labels."""
     values, truth = [np.empty(0)], [np.empty(0, bool)]
+    if rule.when is not When.ALWAYS:
+        return values[0], truth[0]
     for clip in clips:
-        verdicts = clip.verdicts.get(rule_id)
+        verdicts = clip.verdicts.get(rule.id)
         if verdicts is None:
             continue
-        measured = clip.tuner.values(rule_id)
+        measured = clip.tuner.values(rule.id)
         known = np.array([v is not None for v in verdicts], bool) & np.isfinite(measured)
         values.append(measured[known])
         truth.append(verdicts[known].astype(bool))
@@ -145,12 +168,12 @@ def _candidates(knob: Knob) -> np.ndarray:
     return np.linspace(knob.low, knob.high, max(count, 2))
 
 
-def _best(candidates: np.ndarray, scores: np.ndarray, higher_is_better: bool) -> float:
-    """The middle of the best-scoring run of candidates (a plateau of equal scores: its
-    middle is the threshold least tied to this sample)."""
-    best = scores.max() if higher_is_better else scores.min()
+def _best(candidates: np.ndarray, scores: np.ndarray, current: float, higher: bool) -> float:
+    """The best-scoring candidate nearest the current value (the smallest change that does
+    as well as any)."""
+    best = scores.max() if higher else scores.min()
     where = np.flatnonzero(np.isclose(scores, best))
-    return float(candidates[where[len(where) // 2]])
+    return float(candidates[where[np.argmin(np.abs(candidates[where] - current))]])
 
 
 def fit(pose: PoseSpec, clips: Sequence[FitClip], rounds: int = 2) -> FitResult:
@@ -159,26 +182,46 @@ def fit(pose: PoseSpec, clips: Sequence[FitClip], rounds: int = 2) -> FitResult:
     coordinate by coordinate, `rounds` times."""
     if not clips:
         raise PosecoachError(f"no clip to fit {pose.id} to")
-    knobs = {k.name: k for clip in clips[:1] for k in clip.tuner.knobs}
+    knobs = _search_ranges(clips)
     before = accuracy(pose, clips)
     fitted = pose
     for _ in range(rounds):
         for name in threshold_values(pose):
             owner = name.partition(".")[0]
-            knob = knobs[name]
             if owner == COUNTER:
-                fitted = _fit_counter(fitted, clips, knob)
+                # Rep counts come from judging the clips: with the gates fitted so far.
+                for clip in clips:
+                    clip.tuner.use(fitted)
+                fitted = _fit_counter(fitted, clips, knobs[name])
             elif any(owner in clip.verdicts for clip in clips):
-                fitted = _fit_rule(fitted, clips, knob)
+                fitted = _fit_rule(fitted, clips, knobs[name])
+    for clip in clips:  # the clips follow the fitted values (measured again if need be)
+        clip.tuner.use(fitted)
     after = accuracy(fitted, clips)
     old, new = threshold_values(pose), threshold_values(fitted)
     changed = {name: (old[name], new[name]) for name in old if new[name] != old[name]}
     return FitResult(fitted, before, after, changed)
 
 
+def _search_ranges(clips: Sequence[FitClip]) -> dict[str, Knob]:
+    """Each threshold's search range: the values every clip shows, and the threshold."""
+    ranges: dict[str, Knob] = {}
+    for clip in clips:
+        for knob in clip.tuner.knobs:
+            seen = ranges.get(knob.name)
+            ranges[knob.name] = (
+                knob
+                if seen is None
+                else dataclasses.replace(
+                    seen, low=min(seen.low, knob.low), high=max(seen.high, knob.high)
+                )
+            )
+    return ranges
+
+
 def _fit_rule(pose: PoseSpec, clips: Sequence[FitClip], knob: Knob) -> PoseSpec:
     rule = pose.rule(knob.owner)
-    v, t = _labelled(rule.id, clips)
+    v, t = _labelled(rule, clips)
     if not v.size:
         return pose
     candidates = _candidates(knob)
@@ -186,7 +229,7 @@ def _fit_rule(pose: PoseSpec, clips: Sequence[FitClip], knob: Knob) -> PoseSpec:
     current = threshold_values(pose)[knob.name]
     if np.mean(_passes(v, *_ends(rule, knob.key, current)) == t) >= scores.max() - 1e-12:
         return pose  # already as good as any: the labels say nothing against it
-    value = round(_best(candidates, scores, higher_is_better=True) / knob.step) * knob.step
+    value = round(_best(candidates, scores, current, higher=True) / knob.step) * knob.step
     try:
         return with_value(pose, knob.name, round(value, 6))
     except PosecoachError:
@@ -209,7 +252,7 @@ def _fit_counter(pose: PoseSpec, clips: Sequence[FitClip], knob: Knob) -> PoseSp
             continue
         error = 0.0
         for clip in clips:
-            totals = rejudge(trial, clip.tuner.measured, clip.tuner.settings)[-1].totals
+            totals = clip.tuner.judge_again(trial)[-1].totals
             error += sum(abs(totals[k].reps - want) for k, want in clip.reps.items() if k in totals)
         errors.append(error)
         trials.append(candidate)
@@ -220,7 +263,7 @@ def _fit_counter(pose: PoseSpec, clips: Sequence[FitClip], knob: Knob) -> PoseSp
     # Keep the current value when it is among the best: counts say nothing finer.
     if abs(errors[int(np.argmin(np.abs(np.array(trials) - current)))] - best) < 1e-9:
         return pose
-    value = _best(np.array(trials), np.array(errors), higher_is_better=False)
+    value = _best(np.array(trials), np.array(errors), current, higher=False)
     return with_value(pose, knob.name, round(value, 6))
 
 

@@ -31,7 +31,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any
 from posecoach.defaults import POSE_KEYS
 from posecoach.errors import OverridesError
 from posecoach.posefile import Mode, OverriddenValue, PoseSpec
+from posecoach.report import atomic_output
 from posecoach.rules import RULE_KINDS, ParamType, Rule, RuleKind
 
 if sys.version_info >= (3, 11):
@@ -390,6 +390,19 @@ def apply_overrides(spec: PoseSpec, entries: Iterable[Override]) -> PoseSpec:
                 )
                 + ": a rep goes from start to a different peak"
             )
+        elif spec.counter is not None and counter.rising != spec.counter.rising:
+            way, order = ("rising", "below") if spec.counter.rising else ("falling", "above")
+            problems.append(
+                _clash(
+                    spec,
+                    final,
+                    ("counter.start", counter.start),
+                    "and",
+                    ("counter.peak", counter.peak),
+                )
+                + f" would count reps the other way round: {spec.id} counts {way} reps, so "
+                f"start must stay {order} peak"
+            )
     if problems:
         raise OverridesError("; ".join(problems))
     target_name = f"{TARGET}.{'hold_s' if spec.mode is Mode.HOLD else 'reps'}"
@@ -554,22 +567,7 @@ def _dump(data: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str:
 def _write_atomic(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise OverridesError(f"cannot write {path}: {error.strerror or error}") from error
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; this is an ordinary file
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with atomic_output(path) as stream:
             stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
     except OSError as error:
-        Path(temp).unlink(missing_ok=True)
         raise OverridesError(f"cannot write {path}: {error.strerror or error}") from error
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

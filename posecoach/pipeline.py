@@ -172,7 +172,7 @@ def _finish(
     does not lose it.
     """
     data = report.to_dict(fps=None if source.live else source.fps)
-    with _sigint_deferred():
+    with sigint_deferred():
         try:
             if outputs.report_path is not None:
                 try:
@@ -191,7 +191,7 @@ def _finish(
 
 
 @contextlib.contextmanager
-def _sigint_deferred() -> Iterator[None]:
+def sigint_deferred() -> Iterator[None]:
     """Ignore Ctrl-C for the duration (main thread only; elsewhere signals can't be set)."""
     if threading.current_thread() is not threading.main_thread():
         yield

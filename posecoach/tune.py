@@ -21,14 +21,11 @@ import numpy as np
 from posecoach.coach import Assessment, Coach, Measurement, SideTotals, Status, rejudge
 from posecoach.defaults import POSE_KEYS, CoachSettings
 from posecoach.errors import PosecoachError
-from posecoach.landmarks import Landmarks
 from posecoach.overlay import FONT, annotate
 from posecoach.overrides import COUNTER, SET_SOURCE, Override, apply_overrides, overridable_values
 from posecoach.posefile import Mode, PoseSpec
+from posecoach.recording import StreamFrame
 from posecoach.rules import Rule
-
-# (landmarks or None when nobody was found, timestamp in ms, frame index) per frame.
-StreamFrame = tuple[Landmarks | None, float, int]
 
 _STEPS = {"deg": 1.0, "torso": 0.01, "count": 1.0}
 _HISTORY_KINDS = ("motion", "bounce")  # rules whose values depend on the gates' verdicts
@@ -121,7 +118,7 @@ class Tuner:
             if owner == COUNTER:
                 assert self.pose.counter is not None
                 seen = self.values(self.pose.counter.signal)
-                step = 1.0
+                step = _STEPS.get(self.pose.rule(self.pose.counter.signal).spec.unit_key, 0.01)
             else:
                 seen = self.values(owner)
                 step = _STEPS.get(self.pose.rule(owner).spec.unit_key, 0.01)
@@ -148,17 +145,27 @@ class Tuner:
                 f"{self.pose.id}.{name} is not a threshold (tune moves thresholds: "
                 f"{', '.join(threshold_values(self.pose))})"
             )
-        pose = with_value(self.pose, name, value)
-        owner = name.partition(".")[0]
-        gate_changed = owner != COUNTER and pose.rule(owner).gate
+        self.use(with_value(self.pose, name, value))
+
+    def use(self, pose: PoseSpec) -> None:
+        """Judge the clip with `pose` (this stretch with other thresholds) from now on;
+        measures again when a gate changed and motion or bounce rules depend on it."""
+        gates_changed = any(
+            rule.gate and (rule.min_value, rule.max_value) != (old.min_value, old.max_value)
+            for rule, old in zip(pose.rules, self.pose.rules, strict=True)
+        )
         self.pose = pose
-        self.knobs = [
-            dataclasses.replace(k, value=value) if k.name == name else k for k in self.knobs
-        ]
-        if gate_changed and any(r.kind in _HISTORY_KINDS for r in pose.rules):
+        values = threshold_values(pose)
+        self.knobs = [dataclasses.replace(k, value=values[k.name]) for k in self.knobs]
+        if gates_changed and any(r.kind in _HISTORY_KINDS for r in pose.rules):
             self._measure()
         else:
-            self.assessments = rejudge(pose, self._measured, self.settings)
+            self.assessments = self.judge_again(pose)
+
+    def judge_again(self, pose: PoseSpec) -> list[Assessment]:
+        """The clip as `pose` (this pose with other thresholds) judges the frames measured
+        now, without changing the tuner."""
+        return rejudge(pose, self._measured, self.settings, self._stills)
 
     def changed(self) -> dict[str, float]:
         """The thresholds now different from the pose the tuner started with."""

@@ -15,6 +15,15 @@ REPO = Path(__file__).resolve().parent.parent
 FOOTAGE = Path(os.environ.get("POSECOACH_FOOTAGE", REPO.parent / "shared" / "footage"))
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the tester's own pose folder and overrides file out of every test (a test that
+    wants them sets these itself; the config folder is tmp_path / "config")."""
+    monkeypatch.delenv("POSECOACH_POSES", raising=False)
+    monkeypatch.delenv("POSECOACH_OVERRIDES", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
 def footage(relative: str) -> Path:
     """A file of ../shared/footage, skipping the test (with the reason) where it is absent."""
     path = FOOTAGE / relative

@@ -45,13 +45,6 @@ cue = "Bring your feet closer"
 """
 
 
-@pytest.fixture(autouse=True)
-def no_user_pose_folder(tmp_path, monkeypatch):
-    """Keep the tester's own pose folder out of these tests."""
-    monkeypatch.delenv("POSECOACH_POSES", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no_config"))
-
-
 def error_line(capsys) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err

@@ -33,7 +33,7 @@ def test_a_rule_threshold_is_fitted_to_per_frame_labels():
     clip = FitClip("sweep", Tuner(pose, stream), verdicts={"front_knee_90": labels})
     result = fit(pose, [clip])
     assert result.changed["front_knee_90.max_deg"][0] == 100
-    assert result.changed["front_knee_90.max_deg"][1] == pytest.approx(112, abs=1)
+    assert result.changed["front_knee_90.max_deg"][1] == pytest.approx(112, abs=2)
     assert "front_knee_90.min_deg" not in result.changed  # 80 already agrees
     assert result.after.agreement["front_knee_90"] > result.before.agreement["front_knee_90"]
     # Not quite all: the smoothed signal trails the sweep by a frame or so at each crossing.

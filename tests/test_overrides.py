@@ -30,14 +30,6 @@ KNEELING_FILE = builtin_pose_dir() / f"{KNEELING}.toml"
 FRAME_MS = 1000 / 30
 
 
-@pytest.fixture(autouse=True)
-def no_user_config(tmp_path, monkeypatch):
-    """Keep the tester's own pose folder and overrides file out of these tests."""
-    monkeypatch.delenv("POSECOACH_POSES", raising=False)
-    monkeypatch.delenv("POSECOACH_OVERRIDES", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)

@@ -135,3 +135,10 @@ def test_moving_a_slider_in_the_window_judges_again(virtual_display):
         assert "counter.peak = 155" in window.message
     finally:
         cv2.destroyAllWindows()
+
+
+def test_the_counter_cannot_be_turned_round():
+    tuner = Tuner(load_pose("bridge"), bridge_stream())
+    with pytest.raises(PosecoachError, match="would count reps the other way round"):
+        tuner.set("counter.start", 170.0)  # above the peak: the bridge counts rising reps
+    assert tuner.totals["all"].reps == 2
