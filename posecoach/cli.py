@@ -437,9 +437,11 @@ def _with_overrides(spec: PoseSpec, args: argparse.Namespace) -> PoseSpec:
 def _overrides(args: argparse.Namespace) -> Overrides:
     """The values above the pose files: --overrides FILE (else the per-user file), then --set.
     Warns of stretches in the file that no pose folder read has."""
-    file = args.overrides_file if args.overrides_file is not None else user_overrides_file()
-    if args.command == "tune" and file is not None and not file.exists():
-        file = None  # tune writes it when it saves
+    if args.command == "tune":  # tune creates the file when it saves: it may not exist yet
+        file = args.overrides_file if args.overrides_file is not None else user_overrides_path()
+        file = file if file.exists() else None
+    else:
+        file = args.overrides_file if args.overrides_file is not None else user_overrides_file()
     overrides = Overrides.load(file, args.set_values)
     dirs = args.pose_dirs if "pose_dirs" in vars(args) else _pose_dirs([])
     named = [str(vars(args)[key]) for key in ("pose", "pose_id") if vars(args).get(key)]

@@ -49,6 +49,7 @@ else:  # pragma: no cover
 
 OVERRIDES_ENV = "POSECOACH_OVERRIDES"
 SET_SOURCE = "--set"
+TUNE_SOURCE = "the tune slider"  # a value being tried in `posecoach tune`
 TARGET = "target"  # the table of a stretch's target
 COUNTER = "counter"  # the table of a stretch's rep counter
 COUNTER_KEYS = ("start", "peak", "min_range")
@@ -119,8 +120,10 @@ class Override:
 
 def origin_text(source: str, where: str) -> str:
     """'overrides file FILE: [pose.rule] key' for a value from an overrides file, '--set ARGUMENT'
-    for one from the command line."""
-    return f"{SET_SOURCE} {where}" if source == SET_SOURCE else f"overrides file {source}: {where}"
+    for one from the command line, 'the tune slider NAME' for one moved in `posecoach tune`."""
+    if source in (SET_SOURCE, TUNE_SOURCE):
+        return f"{source} {where}"
+    return f"overrides file {source}: {where}"
 
 
 def parse_set(text: str) -> Override:

@@ -22,7 +22,7 @@ from posecoach.coach import Assessment, Coach, Measurement, SideTotals, Status, 
 from posecoach.defaults import POSE_KEYS, CoachSettings
 from posecoach.errors import PosecoachError
 from posecoach.overlay import FONT, annotate
-from posecoach.overrides import COUNTER, SET_SOURCE, Override, apply_overrides, overridable_values
+from posecoach.overrides import COUNTER, TUNE_SOURCE, Override, apply_overrides, overridable_values
 from posecoach.posefile import Mode, PoseSpec
 from posecoach.recording import StreamFrame
 from posecoach.rules import Rule
@@ -60,12 +60,12 @@ def threshold_values(pose: PoseSpec) -> dict[str, float]:
 
 
 def with_value(pose: PoseSpec, name: str, value: float) -> PoseSpec:
-    """The pose with one threshold ("rule.key" or "counter.key") changed, as a `--set` would
-    change it; OverridesError when it is not a threshold of this pose, lies outside its
+    """The pose with one threshold ("rule.key" or "counter.key") changed, checked as a `--set`
+    value is; OverridesError when it is not a threshold of this pose, lies outside its
     declared range, or crosses the other end of its range."""
     owner, _, key = name.rpartition(".")
-    where = f"{pose.id}.{name}={value:g}"
-    return apply_overrides(pose, [Override(pose.id, owner, key, value, SET_SOURCE, where)])
+    where = f"{name} at {value:g}"
+    return apply_overrides(pose, [Override(pose.id, owner, key, value, TUNE_SOURCE, where)])
 
 
 class Tuner:

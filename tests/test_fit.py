@@ -110,3 +110,13 @@ def test_tune_needs_a_clip_or_labels_and_write_needs_fit(capsys, monkeypatch):
     monkeypatch.setattr("posecoach.sinks.has_display", lambda: False)
     assert main(["tune", "--pose", KNEEL, "x.mp4"]) == EXIT_ERROR
     assert "tune needs a screen" in capsys.readouterr().err
+
+
+def test_tune_starts_when_the_overrides_file_it_will_write_does_not_exist(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("POSECOACH_OVERRIDES", str(tmp_path / "new.toml"))
+    monkeypatch.setattr("posecoach.sinks.has_display", lambda: False)
+    # Past the overrides (no "not a file" error): stopped only by the missing screen.
+    assert main(["tune", "--pose", KNEEL, "x.mp4"]) == EXIT_ERROR
+    assert "tune needs a screen" in capsys.readouterr().err

@@ -142,3 +142,9 @@ def test_the_counter_cannot_be_turned_round():
     with pytest.raises(PosecoachError, match="would count reps the other way round"):
         tuner.set("counter.start", 170.0)  # above the peak: the bridge counts rising reps
     assert tuner.totals["all"].reps == 2
+
+
+def test_a_refused_value_names_the_slider():
+    tuner = Tuner(load_pose("half_kneeling_hip_flexor"), kneeling_stream(90.0, seconds=1.0))
+    with pytest.raises(PosecoachError, match=r"^the tune slider front_knee_90\.max_deg at 400: "):
+        tuner.set("front_knee_90.max_deg", 400.0)
