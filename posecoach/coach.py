@@ -190,6 +190,7 @@ class Assessment:
     smoothed: Landmarks | None = None
     trusted: np.ndarray | None = None
     muted: bool = False
+    counted: float | None = None  # reps: the signal value the rep counter read (None: none)
 
     @property
     def detected(self) -> bool:
@@ -451,6 +452,7 @@ class Coach:
         key = self._key(side)
         events: list[Event] = []
         phase = None
+        counted = None
         if self.pose.mode is Mode.HOLD:
             events += self._hold(key, body, timestamp_ms, state)
         elif self.pose.counter is not None and key is not None:
@@ -459,6 +461,7 @@ class Coach:
             )
             signal = {r.rule.id: r for r in results}.get(self.pose.counter.signal)
             value = signal.value if (in_position and signal is not None) else None
+            counted = value
             events += counter.update(timestamp_ms, value)
             phase = counter.phase
             results = self._phase_results(results, phase, value, events)
@@ -496,6 +499,7 @@ class Coach:
             smoothed=measured.smoothed,
             trusted=measured.trusted,
             muted=self.muted,
+            counted=counted,
         )
 
     def _hold(

@@ -139,7 +139,7 @@ class SignalTable:
         self._values = {rule_id: array("d") for rule_id in self.rule_ids}
         self._passes = {rule_id: array("d") for rule_id in self.rule_ids}
         self._rep_signal = array("d")
-        self._signal_rule = pose.rule(pose.counter.signal) if pose.counter is not None else None
+        self._counts = pose.counter is not None  # a rep signal column
 
     @classmethod
     def from_assessments(
@@ -165,8 +165,8 @@ class SignalTable:
             passed = result.passed if result is not None else None
             self._values[rule_id].append(math.nan if value is None else value)
             self._passes[rule_id].append(math.nan if passed is None else float(passed))
-        if self._signal_rule is not None:
-            self._rep_signal.append(_counter_input(assessment, self._signal_rule))
+        if self._counts:
+            self._rep_signal.append(_counter_input(assessment))
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -226,11 +226,8 @@ class SignalTable:
     @property
     def rep_signal(self) -> np.ndarray | None:
         """(n,) float: the value the rep counter read in each frame (its signal rule's value
-        while in position, NaN otherwise); None for a hold. For a signal rule judged at the
-        top of each rep, this is the frame's own measurement, taken again from the smoothed
-        landmarks the assessment carries, where `values` holds the judged top (so a signal rule
-        with `raw = true` reads the smoothed landmarks here, and one that looks back in time,
-        motion or bounce, has no value here)."""
+        while in position, NaN otherwise; `Assessment.counted`); None for a hold. For a signal
+        rule judged at the top of each rep, `values` holds the rep's judged top instead."""
         if self.counter is None:
             return None
         return np.array(self._rep_signal, dtype=float)
@@ -495,23 +492,9 @@ def _draw_line(ax: Axes, bins: _Bins, values: np.ndarray, color: str, steps: boo
         ax.plot(x[lone], y[lone], ".", color=color, ms=3, zorder=3)
 
 
-def _counter_input(assessment: Assessment, rule: Rule) -> float:
-    """What the rep counter read in this frame: the signal rule's value while in position.
-
-    The assessment of a rule judged once per rep holds the rep's judged top, not the frame's
-    own value; that is measured again here as the coach measures it (on the smoothed
-    landmarks, when every role's joints are trusted)."""
-    if assessment.status is not Status.IN_POSITION:
-        return math.nan
-    if rule.when is When.ALWAYS:
-        result = next((r for r in assessment.results if r.rule.id == rule.id), None)
-        return math.nan if result is None or result.value is None else result.value
-    landmarks, body, trusted = assessment.smoothed, assessment.body, assessment.trusted
-    if landmarks is None or body is None or trusted is None:
-        return math.nan
-    if not all(trusted[list(body.landmarks_for(role))].any() for role in rule.roles()):
-        return math.nan
-    return rule.measure(landmarks, body)
+def _counter_input(assessment: Assessment) -> float:
+    """What the rep counter read in this frame (NaN: nothing, e.g. out of position)."""
+    return math.nan if assessment.counted is None else assessment.counted
 
 
 def _number(value: float) -> str:
