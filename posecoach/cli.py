@@ -38,7 +38,7 @@ from posecoach.posefile import (
     user_pose_dir,
     user_pose_dir_path,
 )
-from posecoach.rules import Rule, When
+from posecoach.rules import UNIT_WORDS, Rule, When, range_text
 
 if TYPE_CHECKING:
     from posecoach.estimator import PoseEstimator
@@ -57,7 +57,6 @@ DEFAULT_SAMPLE = "half_kneeling_both_sides"
 
 
 # How rule thresholds are written, by the rule kind's unit key; other keys print as they are.
-UNIT_LABELS = {"deg": "deg", "torso": "torso lengths", "torso_per_s": "torso lengths per second"}
 TEXT_WIDTH = 96
 
 
@@ -560,15 +559,10 @@ def _mark(spec: PoseSpec | None, name: str) -> str:
 def _threshold_text(rule: Rule, spec: PoseSpec | None = None) -> str:
     """The passing range in words: '80 to 100 deg', 'at most 0.05 torso lengths'; with `spec`,
     the values set above the pose file marked ('75 [s] to 100 deg')."""
-    unit = UNIT_LABELS.get(rule.spec.unit_key, rule.spec.unit_key)
-    low, high = rule.min_value, rule.max_value
-    low_mark = _mark(spec, f"{rule.id}.min_{rule.spec.unit_key}")
-    high_mark = _mark(spec, f"{rule.id}.max_{rule.spec.unit_key}")
-    if low is not None and high is not None:
-        return f"{low:g}{low_mark} to {high:g}{high_mark} {unit}"
-    if low is not None:
-        return f"at least {low:g}{low_mark} {unit}"
-    return f"at most {high:g}{high_mark} {unit}"
+    unit = rule.spec.unit_key
+    low_mark = _mark(spec, f"{rule.id}.min_{unit}")
+    high_mark = _mark(spec, f"{rule.id}.max_{unit}")
+    return range_text(rule.min_value, rule.max_value, unit, low_mark, high_mark)
 
 
 def _param_text(value: Any) -> str:
@@ -670,7 +664,7 @@ def _cmd_poses_show(spec: PoseSpec, overrides: Overrides | None = None) -> int:
     ]
     if spec.counter is not None:
         signal = spec.rule(spec.counter.signal)
-        unit = UNIT_LABELS.get(signal.spec.unit_key, signal.spec.unit_key)
+        unit = UNIT_WORDS.get(signal.spec.unit_key, signal.spec.unit_key)
         start = f"{spec.counter.start:g}{_mark(spec, 'counter.start')}"
         peak = f"{spec.counter.peak:g}{_mark(spec, 'counter.peak')}"
         if spec.counter.rising:

@@ -146,6 +146,25 @@ class History:
         return out
 
 
+# Units in words, for people (counts go bare).
+UNIT_WORDS = {"deg": "deg", "torso": "torso lengths", "count": ""}
+
+
+def range_text(
+    low: float | None, high: float | None, unit_key: str, low_mark: str = "", high_mark: str = ""
+) -> str:
+    """A passing range in words: '80 to 100 deg', 'at least 170 deg', 'at most 0.05 torso
+    lengths'; each end may carry a mark (where the value came from)."""
+    unit = UNIT_WORDS.get(unit_key, unit_key)
+    if low is not None and high is not None:
+        text = f"{low:g}{low_mark} to {high:g}{high_mark} {unit}"
+    elif low is not None:
+        text = f"at least {low:g}{low_mark} {unit}"
+    else:
+        text = f"at most {high:g}{high_mark} {unit}"
+    return text.rstrip()
+
+
 class ParamType(enum.Enum):
     """What a rule parameter holds, for the loader."""
 

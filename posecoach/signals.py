@@ -22,7 +22,7 @@ from posecoach.coach import Assessment, Status
 from posecoach.errors import PosecoachError
 from posecoach.posefile import Counter, PoseSpec
 from posecoach.report import atomic_output
-from posecoach.rules import Rule, When
+from posecoach.rules import UNIT_WORDS, Rule, When, range_text
 from posecoach.temporal import Phase
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ _COLORS = {
 }
 _BAND = 0.09  # the verdict band: the bottom 9% of each panel
 _DATA_BOTTOM = 0.15  # values are drawn above this fraction of the panel's height
-_UNIT_LABELS = {"deg": "deg", "torso": "torso lengths", "count": ""}  # counts go bare
 _WHEN_TEXT = {When.TOP: "judged at the top of each rep", When.BOTTOM: "judged at rest"}
 # Verdict codes in the plot's bands, with their colours and labels.
 _PASS, _FAIL, _UNKNOWN = 1, 0, -1
@@ -79,15 +78,8 @@ class RuleThresholds:
 
     def text(self) -> str:
         """The passing range in words: 'from 80 to 100 deg', 'at least 170 deg'."""
-        unit = _UNIT_LABELS.get(self.unit, self.unit)
-        low, high = self.min_value, self.max_value
-        if low is not None and high is not None:
-            text = f"from {low:g} to {high:g} {unit}"
-        elif low is not None:
-            text = f"at least {low:g} {unit}"
-        else:
-            text = f"at most {high:g} {unit}"
-        return text.rstrip()
+        text = range_text(self.min_value, self.max_value, self.unit)
+        return f"from {text}" if self.min_value is not None and self.max_value is not None else text
 
 
 def signal_columns(pose: PoseSpec) -> tuple[str, ...]:
@@ -414,7 +406,7 @@ class SignalTable:
         # Leave the bottom of the panel to the verdict band.
         height = (high - low) / (1 - _DATA_BOTTOM)
         ax.set_ylim(low - _DATA_BOTTOM * height, high)
-        ax.set_ylabel(_UNIT_LABELS.get(thresholds.unit) or thresholds.unit, fontsize=8)
+        ax.set_ylabel(UNIT_WORDS.get(thresholds.unit) or thresholds.unit, fontsize=8)
         title = f"{rule.id}: passes {thresholds.text()}"
         if rule.when in _WHEN_TEXT:
             title += f"; {_WHEN_TEXT[rule.when]}"

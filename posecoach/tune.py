@@ -25,7 +25,7 @@ from posecoach.overlay import FONT, annotate
 from posecoach.overrides import COUNTER, TUNE_SOURCE, Override, apply_overrides, overridable_values
 from posecoach.posefile import Mode, PoseSpec
 from posecoach.recording import StreamFrame
-from posecoach.rules import Rule
+from posecoach.rules import Rule, range_text
 
 _STEPS = {"deg": 1.0, "torso": 0.01, "count": 1.0}
 _HISTORY_KINDS = ("motion", "bounce")  # rules whose values depend on the gates' verdicts
@@ -265,7 +265,8 @@ class Tuner:
             cv2.polylines(strip, [np.array(points, np.int32)], False, (235, 235, 235), 1)
         cursor = int(xs[index]) if n > 1 else 0
         cv2.line(strip, (cursor, 0), (cursor, height - 1), (255, 255, 255), 1)
-        label = rule.id + (" (gate)" if rule.gate else "") + "  " + _threshold_text(rule)
+        passing = range_text(rule.min_value, rule.max_value, rule.spec.unit_key)
+        label = rule.id + (" (gate)" if rule.gate else "") + "  passes " + passing
         if counter is not None and counts:
             label += f"  reps: start {counter.start:g}, peak {counter.peak:g}"
         share = self.failing_share(rule.id)
@@ -273,16 +274,6 @@ class Tuner:
             label += f"  fails {share:.0%} in position"
         cv2.putText(strip, label, (6, 14), FONT, 0.42, (255, 255, 255), 1, cv2.LINE_AA)
         return strip
-
-
-def _threshold_text(rule: Rule) -> str:
-    unit = rule.spec.unit_key
-    parts = []
-    if rule.min_value is not None:
-        parts.append(f"min {rule.min_value:g}")
-    if rule.max_value is not None:
-        parts.append(f"max {rule.max_value:g}")
-    return " ".join(parts) + f" {unit}"
 
 
 def load_stream(path: str | Path, model: str | None = None) -> tuple[list[StreamFrame], bool]:
