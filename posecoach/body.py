@@ -10,6 +10,7 @@ the evidence for the other side has lasted `side_switch_s`.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -67,8 +68,10 @@ ROLE_NAMES: tuple[str, ...] = (
 )
 
 
+@functools.cache
 def parse_role(role: str) -> tuple[str, str] | None:
-    """Split 'front_knee' into ('front', 'knee'); None for an unknown role."""
+    """Split 'front_knee' into ('front', 'knee'); None for an unknown role (kept once worked
+    out: rules ask for the same roles every frame)."""
     if role == "nose":
         return ("mid", "nose")
     qualifier, _, joint = role.partition("_")
