@@ -93,20 +93,14 @@ def annotate(
     """
     style = style or OverlayStyle()
     canvas = cv2.flip(image, 1) if mirror else image.copy()
-    height, width = canvas.shape[:2]
+    height = canvas.shape[0]
     scale = max(height * style.font_scale_per_px, 0.35)
     thick = max(round(height * style.line_per_px), 1)
     radius = max(round(height * style.joint_per_px), 2)
 
-    if landmarks is not None:
-        xy = landmarks.xy_px.copy()
-        if mirror:
-            xy[:, 0] = width - 1 - xy[:, 0]
-        points = np.round(xy).astype(int)
-        for a, b in SKELETON:
-            cv2.line(canvas, tuple(points[a]), tuple(points[b]), style.bone, thick, cv2.LINE_AA)
-        if assessment.body is not None:
-            _draw_rules(canvas, points, assessment, style, scale, thick, radius)
+    points = _draw_skeleton(canvas, landmarks, mirror, style, thick)
+    if points is not None and assessment.body is not None:
+        _draw_rules(canvas, points, assessment, style, scale, thick, radius)
 
     _draw_panel(canvas, pose, assessment, fps, style, scale, thick)
     if assessment.prompt:
@@ -239,6 +233,26 @@ def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> n
     return canvas
 
 
+def _draw_skeleton(
+    canvas: np.ndarray,
+    landmarks: Landmarks | None,
+    mirror: bool,
+    style: OverlayStyle,
+    thick: int,
+) -> np.ndarray | None:
+    """Draw the bones on `canvas` (flipped with it when mirrored); the joints' pixel
+    positions as drawn, or None when nobody was found."""
+    if landmarks is None:
+        return None
+    xy = landmarks.xy_px.copy()
+    if mirror:
+        xy[:, 0] = canvas.shape[1] - 1 - xy[:, 0]
+    points = np.round(xy).astype(int)
+    for a, b in SKELETON:
+        cv2.line(canvas, tuple(points[a]), tuple(points[b]), style.bone, thick, cv2.LINE_AA)
+    return points
+
+
 def skeleton_preview(
     image: np.ndarray,
     landmarks: Landmarks | None,
@@ -254,13 +268,7 @@ def skeleton_preview(
     height, width = canvas.shape[:2]
     scale = max(height * style.font_scale_per_px, 0.35)
     thick = max(round(height * style.line_per_px), 1)
-    if landmarks is not None:
-        xy = landmarks.xy_px.copy()
-        if mirror:
-            xy[:, 0] = width - 1 - xy[:, 0]
-        points = np.round(xy).astype(int)
-        for a, b in SKELETON:
-            cv2.line(canvas, tuple(points[a]), tuple(points[b]), style.bone, thick, cv2.LINE_AA)
+    _draw_skeleton(canvas, landmarks, mirror, style, thick)
     line_h = int(34 * scale) + 6
     _panel(canvas, (0, 0), (width, line_h + 10), style)
     _text(canvas, text, (10, line_h), scale, style.text, thick)

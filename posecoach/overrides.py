@@ -38,7 +38,7 @@ from typing import Any
 
 from posecoach.defaults import POSE_KEYS
 from posecoach.errors import OverridesError
-from posecoach.posefile import Mode, OverriddenValue, PoseSpec
+from posecoach.posefile import Mode, OverriddenValue, PoseSpec, user_config_path
 from posecoach.report import atomic_output
 from posecoach.rules import RULE_KINDS, ParamType, Rule, RuleKind
 
@@ -69,14 +69,7 @@ def user_overrides_path(environ: Mapping[str, str] | None = None) -> Path:
     `$POSECOACH_OVERRIDES` if set, else `$XDG_CONFIG_HOME/posecoach/overrides.toml`, else
     `~/.config/posecoach/overrides.toml`. `environ` defaults to the process environment.
     """
-    env = os.environ if environ is None else environ
-    chosen = env.get(OVERRIDES_ENV, "")
-    if chosen:
-        return Path(chosen).expanduser()
-    config = env.get("XDG_CONFIG_HOME", "")
-    # The XDG spec ignores a relative XDG_CONFIG_HOME.
-    base = Path(config) if config and Path(config).is_absolute() else Path.home() / ".config"
-    return base / "posecoach" / "overrides.toml"
+    return user_config_path(OVERRIDES_ENV, "overrides.toml", environ)
 
 
 def user_overrides_file(environ: Mapping[str, str] | None = None) -> Path | None:

@@ -419,14 +419,20 @@ def user_pose_dir_path(environ: Mapping[str, str] | None = None) -> Path:
     `$POSECOACH_POSES` if set, else `$XDG_CONFIG_HOME/posecoach/poses`, else
     `~/.config/posecoach/poses`. `environ` defaults to the process environment.
     """
+    return user_config_path(USER_POSES_ENV, "poses", environ)
+
+
+def user_config_path(variable: str, name: str, environ: Mapping[str, str] | None = None) -> Path:
+    """A per-user setting's path: `$variable` if set, else `$XDG_CONFIG_HOME/posecoach/name`,
+    else `~/.config/posecoach/name`. `environ` defaults to the process environment."""
     env = os.environ if environ is None else environ
-    chosen = env.get(USER_POSES_ENV, "")
+    chosen = env.get(variable, "")
     if chosen:
         return Path(chosen).expanduser()
     config = env.get("XDG_CONFIG_HOME", "")
     # The XDG spec ignores a relative XDG_CONFIG_HOME.
     base = Path(config) if config and Path(config).is_absolute() else Path.home() / ".config"
-    return base / "posecoach" / "poses"
+    return base / "posecoach" / name
 
 
 def user_pose_dir(environ: Mapping[str, str] | None = None) -> Path | None:
