@@ -184,15 +184,27 @@ def _build_parser() -> argparse.ArgumentParser:
     live.add_argument("--height", type=int, help="ask the camera for this frame height")
     live.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
     live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
+    live.add_argument(
+        "--camera-video",
+        type=Path,
+        metavar="VIDEO",
+        help="use this video as the camera, played in real time (try live mode without a webcam)",
+    )
 
     replay = commands.add_parser(
-        "replay", help="coach a recorded video, an image, a folder of images or a recording"
+        "replay",
+        help="coach recorded videos, images, folders of images or recordings",
+        description="Coach one source, or several at once: several files, or a folder of "
+        "videos or recordings, are spread over worker processes, with a report per file and a "
+        "summary table.",
     )
     replay.add_argument(
-        "source",
+        "sources",
+        nargs="+",
         type=Path,
         metavar="SOURCE",
-        help="video file, image, folder of images, or landmark recording (.pcrec)",
+        help="video file, image, folder of images, landmark recording (.pcrec), or a folder of "
+        "videos or recordings",
     )
     common(replay)
     replay.add_argument(
@@ -200,6 +212,19 @@ def _build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=30.0,
         help="frame rate for a folder of images (default 30)",
+    )
+    replay.add_argument(
+        "--stride",
+        type=_whole,
+        default=1,
+        metavar="N",
+        help="analyse every Nth frame only (default 1: every frame)",
+    )
+    replay.add_argument(
+        "--workers",
+        type=_whole,
+        metavar="N",
+        help="files coached at once when there are several (default: one per core)",
     )
 
     record = commands.add_parser(
@@ -816,6 +841,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"posecoach demo: {sample.description} ({sample.video})")
     replay = argparse.Namespace(
         source=sample.video,
+        stride=1,
         pose=sample.pose_id,
         pose_file=None,
         pose_dirs=[],
@@ -947,15 +973,11 @@ def _cmd_record(args: argparse.Namespace) -> int:
         recording_path,
     )
     from posecoach.sinks import has_display
-    from posecoach.sources import CameraSource, open_source
+    from posecoach.sources import open_source
 
     out = _writable(recording_path(args.out), "recording")
     camera = args.camera is not None
-    source: FrameSource
-    if camera:
-        source = CameraSource(args.camera, width=args.width, height=args.height, fps=args.fps)
-    else:
-        source = open_source(args.source, image_fps=args.image_fps)
+    source = _camera(args) if camera else open_source(args.source, image_fps=args.image_fps)
     try:
         if isinstance(source, RecordingSource):
             raise PosecoachError(
@@ -977,7 +999,10 @@ def _cmd_record(args: argparse.Namespace) -> int:
         interrupted = record_source(source, recorder, title, mirror=camera)
     finally:
         recorder.close()
-        found = f" (person found in {writer.found / writer.frames:.0%})" if writer.frames else ""
+        notes = [f"person found in {writer.found / writer.frames:.0%}"] if writer.frames else []
+        if source.dropped:
+            notes.append(f"{source.dropped} camera frames dropped while the model was busy")
+        found = f" ({'; '.join(notes)})" if notes else ""
         print(f"recorded {writer.frames} frames{found} to {out}")
     if interrupted:
         print("posecoach: interrupted; every frame so far is in the recording", file=sys.stderr)
@@ -1014,24 +1039,37 @@ def _estimator(args: argparse.Namespace, source: FrameSource) -> tuple[PoseEstim
     return recording_estimator(estimator, args.record, source), estimator.name
 
 
+def _camera(args: argparse.Namespace) -> FrameSource:
+    """The webcam `--camera N`, or with `--camera-video` a video played as the camera."""
+    from posecoach.sources import CameraSource, VideoCamera
+
+    if vars(args).get("camera_video") is not None:
+        video = VideoCamera(args.camera_video)
+        return CameraSource(capture=video, name=f"{args.camera_video} (as the camera)")
+    return CameraSource(args.camera, width=args.width, height=args.height, fps=args.fps)
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    if len(args.sources) > 1:
+        raise PosecoachError("coaching several sources at once is not available yet")
+    args.source = args.sources[0]
+    return _run(args, live=False)
+
+
 def _run(args: argparse.Namespace, live: bool) -> int:
     # Imported here so that 'posecoach poses' and argument errors stay quick.
     from posecoach.coach import Coach
     from posecoach.pipeline import Outputs, run_session, sigint_deferred
     from posecoach.signals import SignalTable
     from posecoach.sinks import has_display
-    from posecoach.sources import CameraSource, open_source
+    from posecoach.sources import open_source
 
     pose = _pose(args)
     stem = f"live_{pose.id}" if live else f"{Path(args.source).stem}_{pose.id}"
     report_path = _writable(args.report or DEFAULT_OUT_DIR / f"{stem}.json", "report")
     signals_path = _output_file(args.signals, ".csv", "signals") if args.signals else None
     plot_path = _output_file(args.plot, ".png", "plot") if args.plot else None
-    source: FrameSource
-    if live:
-        source = CameraSource(args.camera, width=args.width, height=args.height, fps=args.fps)
-    else:
-        source = open_source(args.source, image_fps=args.image_fps)
+    source = _camera(args) if live else open_source(args.source, image_fps=args.image_fps)
     video_path = args.out if (live or args.out) else DEFAULT_OUT_DIR / f"{stem}.mp4"
     if not live and source.independent_frames and args.out is None:
         video_path = None  # stills: the report is the result; ask for --out to get a video
@@ -1057,7 +1095,9 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     coach = Coach(pose)
     coach.muted = args.mute
     try:
-        result = run_session(source, estimator, coach, outputs, model_name)
+        result = run_session(
+            source, estimator, coach, outputs, model_name, stride=1 if live else args.stride
+        )
     finally:
         if estimator is not None:
             estimator.close()
@@ -1077,6 +1117,14 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         f"{pose.name}: {summary} over {report['frames']} frames "
         f"(person found in {report['detected_fraction']:.0%})"
     )
+    timing = report["timing"]
+    if timing.get("latency_ms"):
+        latency = timing["latency_ms"]
+        print(
+            f"camera: {timing['analysed_fps']:.1f} frames/s analysed, latency "
+            f"{latency['median']:.0f} ms (95% under {latency['p95']:.0f} ms), "
+            f"{timing['dropped_frames']} stale frames dropped"
+        )
     print(f"report: {result.report_path}")
     if result.video_path is not None:
         print(f"video:  {result.video_path}")
@@ -1129,7 +1177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_eval(args)
         if args.command == "tune":
             return _cmd_tune(args)
-        return _run(args, live=args.command == "live")
+        if args.command == "replay":
+            return _cmd_replay(args)
+        return _run(args, live=True)
     except PosecoachError as error:
         if args.debug:
             traceback.print_exc()

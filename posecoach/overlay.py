@@ -82,14 +82,14 @@ def annotate(
     assessment: Assessment,
     pose: PoseSpec,
     *,
-    fps: float | None = None,
+    timing: str | None = None,
     mirror: bool = False,
     style: OverlayStyle | None = None,
 ) -> np.ndarray:
     """A copy of `image` (BGR) with skeleton, rule colours, angles, counter, side and prompt.
 
     With `mirror` the picture is flipped left-right (as a mirror, for live use) while the
-    text stays readable.
+    text stays readable. `timing` is a line about speed for the panel ("28 fps  41 ms").
     """
     style = style or OverlayStyle()
     canvas = cv2.flip(image, 1) if mirror else image.copy()
@@ -102,7 +102,7 @@ def annotate(
     if points is not None and assessment.body is not None:
         _draw_rules(canvas, points, assessment, style, scale, thick, radius)
 
-    _draw_panel(canvas, pose, assessment, fps, style, scale, thick)
+    _draw_panel(canvas, pose, assessment, timing, style, scale, thick)
     if assessment.prompt:
         _draw_prompt(canvas, assessment, style, scale, thick)
     return canvas
@@ -155,7 +155,7 @@ def _draw_panel(
     canvas: np.ndarray,
     pose: PoseSpec,
     assessment: Assessment,
-    fps: float | None,
+    timing: str | None,
     style: OverlayStyle,
     scale: float,
     thick: int,
@@ -176,8 +176,8 @@ def _draw_panel(
         lines.append((f"{mark:>2} {result.rule.id}", _verdict_color(result.passed, style)))
     if assessment.muted:
         lines.append(("cues muted (m)", style.unknown))
-    if fps is not None:
-        lines.append((f"{fps:.0f} fps", style.unknown))
+    if timing is not None:
+        lines.append((timing, style.unknown))
     width = int(max(cv2.getTextSize(t, FONT, scale, thick)[0][0] for t, _ in lines)) + 20
     _panel(canvas, (0, 0), (width, line_h * len(lines) + 10), style)
     for row, (text, color) in enumerate(lines):

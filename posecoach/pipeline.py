@@ -6,21 +6,24 @@ written so far is finalised and the report is written before the loop returns or
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
+import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 
 from posecoach.coach import Assessment, Coach
 from posecoach.errors import PosecoachError
 from posecoach.estimator import PoseEstimator
+from posecoach.landmarks import Landmarks
 from posecoach.overlay import annotate, banner
 from posecoach.recording import RecordedFrame
 from posecoach.report import SessionReport, write_json_atomic
@@ -28,6 +31,8 @@ from posecoach.sinks import ImageSink, Key, VideoSink, WindowSink, open_frame_si
 from posecoach.sources import Frame, FrameSource
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,34 +59,278 @@ class _FpsMeter:
     """Frames per second over a short sliding window of wall-clock times (display only)."""
 
     def __init__(self, size: int = 30) -> None:
-        self._times: list[float] = []
-        self._size = size
+        self._times: collections.deque[float] = collections.deque(maxlen=size)
 
     def tick(self) -> float | None:
         self._times.append(time.perf_counter())
-        del self._times[: -self._size]
         if len(self._times) < 2:
             return None
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
 
 
-def assess(
-    source: FrameSource, estimator: PoseEstimator | None, coach: Coach
-) -> Iterator[tuple[Frame, Assessment]]:
-    """Every frame of `source` with the coach's assessment of it: the loop every command runs.
-    Unrelated stills (an image folder) are judged each on its own: nothing carries over.
-    A recording's frames carry the landmarks found when it was made: no model runs for them
-    (`estimator` may then be None)."""
-    for frame in source:
-        if source.independent_frames:
-            coach.new_scene()
-        if isinstance(frame, RecordedFrame):
-            landmarks = frame.landmarks
-        elif estimator is not None:
-            landmarks = estimator.estimate(frame)
+class Timing:
+    """How fast a session went: frames analysed per second and, for a camera, each frame's
+    latency from capture to the moment its feedback was shown (or written, without a window)
+    and the stale frames dropped. Memory stays the same however long the session: latencies
+    go into 1 ms bins."""
+
+    BINS_MS = 2000  # latencies of 2 s or more share the last bin
+
+    def __init__(self, realtime: bool) -> None:
+        self.realtime = realtime
+        self.started = time.perf_counter()
+        self.analysed = 0
+        self.dropped = 0
+        self._bins = np.zeros(self.BINS_MS + 1, dtype=np.int64)
+        self._recent: collections.deque[float] = collections.deque(maxlen=30)
+        self._max_ms = 0.0
+        self._lock = threading.Lock()
+
+    def shown(self, timestamp_ms: float) -> None:
+        """The feedback for the frame captured at `timestamp_ms` (monotonic) is on screen."""
+        if not self.realtime:
+            return
+        latency = max(time.monotonic() * 1000.0 - timestamp_ms, 0.0)
+        with self._lock:
+            self._bins[min(int(latency), self.BINS_MS)] += 1
+            self._recent.append(latency)
+            self._max_ms = max(self._max_ms, latency)
+
+    def recent_latency_ms(self) -> float | None:
+        with self._lock:
+            return float(np.median(self._recent)) if self._recent else None
+
+    def _percentile(self, fraction: float) -> float:
+        cumulative = np.cumsum(self._bins)
+        return float(np.searchsorted(cumulative, fraction * cumulative[-1]))
+
+    def summary(self) -> dict[str, Any]:
+        elapsed = time.perf_counter() - self.started
+        data: dict[str, Any] = {
+            "analysed_fps": round(self.analysed / elapsed, 2) if elapsed > 0 else None
+        }
+        if self.realtime:
+            shown = int(self._bins.sum())
+            data["dropped_frames"] = self.dropped
+            data["latency_ms"] = (
+                {
+                    "frames": shown,
+                    "median": self._percentile(0.5),
+                    "p95": self._percentile(0.95),
+                    "max": round(self._max_ms, 1),
+                }
+                if shown
+                else None
+            )
+        return data
+
+    def text(self, fps: float | None) -> str | None:
+        """The overlay's speed line: frames per second, and latency and drops for a camera."""
+        parts = [] if fps is None else [f"{fps:.0f} fps"]
+        if self.realtime:
+            latency = self.recent_latency_ms()
+            if latency is not None:
+                parts.append(f"{latency:.0f} ms")
+            parts.append(f"{self.dropped} dropped")
+        return "  ".join(parts) or None
+
+
+class _Renderer:
+    """Draws the feedback over each analysed frame and writes it to the video, in a thread of
+    its own, so the analysis never waits for drawing or encoding. With a window, the newest
+    drawing is kept for the window to show (from the thread that owns it).
+
+    A failure (say, the disk is full) is raised to the analysis at its next `submit`.
+    """
+
+    def __init__(
+        self,
+        pose: Any,
+        video: VideoSink | ImageSink | None,
+        window: bool,
+        mirror: bool,
+        timing: Timing,
+    ) -> None:
+        self._pose = pose
+        self._video = video
+        self._window = window
+        self._mirror = mirror
+        self._timing = timing
+        self._queue: queue.Queue[tuple[Frame, Assessment, str | None] | None] = queue.Queue(4)
+        self._lock = threading.Lock()
+        self._newest: tuple[np.ndarray, float] | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="posecoach-render", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self.error is not None:
+                continue  # keep taking, so the analysis is never stuck on a full queue
+            try:
+                self._draw(*item)
+            except BaseException as error:
+                self.error = error
+
+    def _draw(self, frame: Frame, assessment: Assessment, timing: str | None) -> None:
+        landmarks = assessment.smoothed  # what the rules read: drawn steady
+        recorded = None
+        if self._video is not None:
+            recorded = annotate(frame.image, landmarks, assessment, self._pose, timing=timing)
+            self._video.write(recorded)
+        if self._window:
+            # The video is never mirrored; draw again only when the window is.
+            shown = (
+                recorded
+                if recorded is not None and not self._mirror
+                else annotate(
+                    frame.image,
+                    landmarks,
+                    assessment,
+                    self._pose,
+                    timing=timing,
+                    mirror=self._mirror,
+                )
+            )
+            with self._lock:
+                self._newest = (shown, frame.timestamp_ms)
         else:
-            raise ValueError(f"{source.name} gives images, not landmarks: it needs an estimator")
-        yield frame, coach.update(landmarks, frame.timestamp_ms, frame.index)
+            self._timing.shown(frame.timestamp_ms)
+
+    def submit(self, frame: Frame, assessment: Assessment, timing: str | None) -> None:
+        """Queue a frame to draw (waiting while the queue is full)."""
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self._queue.put((frame, assessment, timing), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def newest(self) -> tuple[np.ndarray, float] | None:
+        """The newest drawing not shown yet, with its frame's capture time."""
+        with self._lock:
+            newest, self._newest = self._newest, None
+        return newest
+
+    def close(self) -> None:
+        """Draw and write every frame queued so far, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def assess(
+    source: FrameSource,
+    estimator: PoseEstimator | None,
+    coach: Coach,
+    stride: int = 1,
+    threads: bool = False,
+) -> Generator[tuple[Frame, Assessment], None, None]:
+    """Every `stride`th frame of `source` with the coach's assessment of it: the loop every
+    command runs. Unrelated stills (an image folder) are judged each on its own: nothing
+    carries over. A recording's frames carry the landmarks found when it was made: no model
+    runs for them (`estimator` may then be None).
+
+    With `threads`, the work is a pipeline: a file's frames are decoded a few ahead in one
+    thread, the model runs in another, and the coach judges in the caller's, each on the
+    frame after the other's. A camera (`source.realtime`) keeps its newest frame for the
+    model: it is never more than one frame ahead of the coach.
+    """
+    stages: list[_Prefetch] = []
+    frames: Iterator[Frame] = source.frames(stride)
+    if threads and not source.realtime:
+        frames = _Prefetch(frames, depth=4, name="posecoach-decode")
+        stages.append(frames)
+    found: Iterator[tuple[Frame, Landmarks | None]] = _landmarks(frames, estimator, source.name)
+    if threads:
+        found = _Prefetch(found, depth=1 if source.realtime else 2, name="posecoach-model")
+        stages.append(found)
+    try:
+        for frame, landmarks in found:
+            if source.independent_frames:
+                coach.new_scene()
+            yield frame, coach.update(landmarks, frame.timestamp_ms, frame.index)
+    finally:
+        for stage in reversed(stages):  # the model stops before the frames it reads do
+            stage.close()
+
+
+def _landmarks(
+    frames: Iterable[Frame], estimator: PoseEstimator | None, name: str
+) -> Iterator[tuple[Frame, Landmarks | None]]:
+    """Each frame with the landmarks found in it (or recorded with it)."""
+    for frame in frames:
+        if isinstance(frame, RecordedFrame):
+            yield frame, frame.landmarks
+        elif estimator is not None:
+            yield frame, estimator.estimate(frame)
+        else:
+            raise ValueError(f"{name} gives images, not landmarks: give an estimator")
+
+
+class _Prefetch(Generic[T]):
+    """Iterates `items` in a thread, up to `depth` items ahead of the reader. Whatever ends
+    them (an error, Ctrl-C in a test's stand-in) is raised to the reader after the items
+    before it."""
+
+    _END = object()
+
+    def __init__(self, items: Iterator[T], depth: int, name: str) -> None:
+        self._items = items
+        self._queue: queue.Queue[Any] = queue.Queue(depth)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put(item):
+                    return
+        except BaseException as error:  # raised to the reader in its turn
+            self._put(_Raised(error))
+            return
+        self._put(self._END)
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        while True:
+            try:
+                item = self._queue.get(timeout=0.1)
+                break
+            except queue.Empty:
+                if self._stopping.is_set():
+                    raise StopIteration from None
+        if item is self._END:
+            self._queue.put(item)  # a second call ends too
+            raise StopIteration
+        if isinstance(item, _Raised):
+            raise item.error
+        return cast(T, item)
+
+    def close(self) -> None:
+        """Stop working ahead and wait for the thread (what it reads may then be closed)."""
+        self._stopping.set()
+        self._thread.join(timeout=10.0)
+
+
+@dataclass(frozen=True)
+class _Raised:
+    error: BaseException
 
 
 def run_session(
@@ -90,50 +339,54 @@ def run_session(
     coach: Coach,
     outputs: Outputs,
     model_name: str,
+    stride: int = 1,
 ) -> SessionResult:
     """Run the coaching loop over `source` until it ends or the user stops it.
 
-    However the loop ends, the report is written and the video finalised before this returns
-    or re-raises.
+    Three threads share the work: one reads frames (the camera's newest, or a file's next
+    few decoded ahead), this one runs the model and the coach, one draws and writes the
+    video. The window is shown from this thread. However the loop ends, the report is
+    written and the video finalised before this returns or re-raises.
     """
     pose = coach.pose
-    report = SessionReport(pose=pose, source=source.name, model=model_name)
+    report = SessionReport(pose=pose, source=source.name, model=model_name, stride=stride)
     video: VideoSink | ImageSink | None = None
     window: WindowSink | None = None
+    renderer: _Renderer | None = None
     interrupted = False
     meter = _FpsMeter()
+    timing = Timing(realtime=source.realtime)
+    stream = assess(source, estimator, coach, stride, threads=True)
     try:
         if outputs.video_path is not None:
-            video = open_frame_sink(outputs.video_path, source.fps)
+            video = open_frame_sink(outputs.video_path, source.fps / stride)
         if outputs.window_title:
             window = WindowSink(outputs.window_title)
-        for frame, assessment in assess(source, estimator, coach):
-            landmarks = assessment.smoothed  # what the rules read: drawn steady
+        renderer = _Renderer(pose, video, window is not None, outputs.mirror, timing)
+        shown: np.ndarray | None = None
+        for frame, assessment in stream:
             report.add(assessment)
+            timing.analysed += 1
+            timing.dropped = source.dropped
             if outputs.on_frame is not None:
                 outputs.on_frame(assessment)
-            fps = meter.tick()
-            recorded = None
-            if video is not None:
-                recorded = annotate(frame.image, landmarks, assessment, pose, fps=fps)
-                video.write(recorded)
-            if window is not None:
-                # The video is never mirrored; draw again only when the window is.
-                shown = (
-                    recorded
-                    if recorded is not None and not outputs.mirror
-                    else annotate(
-                        frame.image, landmarks, assessment, pose, fps=fps, mirror=outputs.mirror
-                    )
-                )
+            renderer.submit(frame, assessment, timing.text(meter.tick()))
+            if window is None:
+                continue
+            newest = renderer.newest()
+            if newest is not None:
+                shown = newest[0]
                 key = window.show(shown)
-                if key is Key.MUTE:
-                    coach.muted = not coach.muted
-                if key is Key.PAUSE:
-                    key = _wait_while_paused(window, shown)
-                if key is Key.QUIT:
-                    report.ended_by = "stopped by the user"
-                    break
+                timing.shown(newest[1])
+            else:
+                key = window.poll()
+            if key is Key.MUTE:
+                coach.muted = not coach.muted
+            if key is Key.PAUSE and shown is not None:
+                key = _wait_while_paused(window, shown)
+            if key is Key.QUIT:
+                report.ended_by = "stopped by the user"
+                break
     except KeyboardInterrupt:
         interrupted = True
         report.ended_by = "interrupted (Ctrl-C)"
@@ -143,7 +396,8 @@ def run_session(
         report.complete = False
         raise
     finally:
-        report_data = _finish(report, source, video, window, outputs)
+        stream.close()  # stops reading ahead before the source is released
+        report_data = _finish(report, timing, source, renderer, video, window, outputs)
     written = outputs.video_path if video is not None and video.frames > 0 else None
     return SessionResult(report_data, outputs.report_path, written, interrupted)
 
@@ -161,18 +415,30 @@ def _wait_while_paused(window: WindowSink, shown: np.ndarray) -> Key:
 
 def _finish(
     report: SessionReport,
+    timing: Timing,
     source: FrameSource,
+    renderer: _Renderer | None,
     video: VideoSink | ImageSink | None,
     window: WindowSink | None,
     outputs: Outputs,
 ) -> dict[str, Any]:
-    """Write the report, finalise the video, release the source and window.
+    """Draw and write the frames still queued, write the report, finalise the video, release
+    the source and window.
 
-    The report comes first and a second Ctrl-C is held off meanwhile, so an impatient user
-    does not lose it.
+    A second Ctrl-C is held off meanwhile, so an impatient user loses nothing. A video that
+    could not be written marks the report incomplete and is raised once the report is saved.
     """
-    data = report.to_dict(fps=None if source.live else source.fps)
     with sigint_deferred():
+        failure: BaseException | None = None
+        try:
+            if renderer is not None:
+                renderer.close()
+        except BaseException as error:
+            failure = error
+            report.ended_by = f"failed: {error}"
+            report.complete = False
+        report.timing = timing.summary()
+        data = report.to_dict(fps=None if source.live else source.fps / report.stride)
         try:
             if outputs.report_path is not None:
                 try:
@@ -187,6 +453,8 @@ def _finish(
             if window is not None:
                 window.close()
             source.close()
+        if failure is not None:
+            raise failure
     return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,9 +46,14 @@ class SessionReport:
     events: list[dict[str, Any]] = field(default_factory=list)
     ended_by: str = "end of input"
     complete: bool = True
+    stride: int = 1  # every Nth frame analysed
+    # How fast the session went (`pipeline.Timing.summary`): frames per second, and for a
+    # camera the latency and the frames dropped.
+    timing: dict[str, Any] = field(default_factory=dict)
     _rules: dict[str, _RuleTally] = field(default_factory=dict)
-    # Per side, every value each rule measured while in position (for the side comparison).
-    _side_values: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    # Per side, each rule's values while in position (for the side comparison): a sample of
+    # bounded size, so a long session does not grow the report's memory.
+    _side_values: dict[str, dict[str, Sample]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._rules = {rule.id: _RuleTally() for rule in self.pose.rules}
@@ -66,7 +72,9 @@ class SessionReport:
                 values = self._side_values.setdefault(assessment.side.value, {})
                 for result in assessment.results:
                     if result.value is not None and result.rule.when is When.ALWAYS:
-                        values.setdefault(result.rule.id, []).append(result.value)
+                        if result.rule.id not in values:
+                            values[result.rule.id] = Sample()
+                        values[result.rule.id].add(result.value)
         rep_counted = any(e.kind is EventKind.REP_COUNTED for e in assessment.events)
         for result in assessment.results:
             if result.rule.when is When.TOP and not rep_counted:
@@ -100,7 +108,7 @@ class SessionReport:
                 "hold_s": round(totals.hold_s, 2),
                 "best_rep": None if totals.best is None else round(totals.best, 1),
                 "rule_medians": {
-                    rule_id: round(float(np.median(v)), 2) for rule_id, v in values.items()
+                    rule_id: round(sample.median(), 2) for rule_id, sample in values.items()
                 },
             }
         return sides
@@ -168,9 +176,35 @@ class SessionReport:
             },
             "cues": self.cues,
             "events": [e for e in self.events if e["event"] != EventKind.REP_PEAK.value],
+            "stride": self.stride,
+            "timing": self.timing,
             "ended_by": self.ended_by,
             "complete": self.complete,
         }
+
+
+class Sample:
+    """Values seen one at a time, kept as a uniform random sample of at most `size` of them
+    (every value while there are fewer): the median of a long session from bounded memory.
+    The same values always give the same sample."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._values = np.empty(size, dtype=np.float64)
+        self._seen = 0
+        self._random = random.Random(0)
+
+    def add(self, value: float) -> None:
+        size = len(self._values)
+        if self._seen < size:
+            self._values[self._seen] = value
+        else:
+            slot = self._random.randrange(self._seen + 1)
+            if slot < size:
+                self._values[slot] = value
+        self._seen += 1
+
+    def median(self) -> float:
+        return float(np.median(self._values[: min(self._seen, len(self._values))]))
 
 
 def _side_difference(sides: dict[str, dict[str, Any]]) -> dict[str, Any]:

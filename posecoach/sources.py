@@ -8,12 +8,15 @@ capture. A webcam cannot seek and has no length; a file knows both.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -46,9 +49,17 @@ class FrameSource:
     # True when frames are unrelated stills, so the model must not track between them.
     independent_frames: bool = False
     live: bool = False
+    # True for a camera: frames arrive in real time and stale ones are dropped (`dropped`).
+    realtime: bool = False
+    dropped: int = 0
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
+
+    def frames(self, stride: int = 1) -> Iterator[Frame]:
+        """Every `stride`th frame (the first, then every Nth after it), with its own index
+        and timestamp."""
+        return itertools.islice(iter(self), 0, None, stride)
 
     def __len__(self) -> int:
         raise TypeError(f"{type(self).__name__} has no length")
@@ -118,8 +129,17 @@ class VideoFileSource(FrameSource):
         return self._frame_count
 
     def __iter__(self) -> Iterator[Frame]:
+        return self.frames()
+
+    def frames(self, stride: int = 1) -> Iterator[Frame]:
+        """Every `stride`th frame; the ones between are skipped without being converted."""
         index = 0
         while True:
+            if index % stride:
+                if not self._capture.grab():
+                    break
+                index += 1
+                continue
             ok, image = self._capture.read()
             if not ok or image is None:
                 break
@@ -190,10 +210,16 @@ class ImageFolderSource(FrameSource):
 class CameraSource(FrameSource):
     """A webcam through `cv2.VideoCapture(index)`; timestamps from a monotonic clock.
 
-    Ends (raising CameraError) when the camera stops delivering frames.
+    A capture thread reads the camera at its own rate and keeps only the newest frame, so
+    whoever iterates always gets the latest picture: frames that arrive while the previous
+    one is still being analysed are dropped, and counted in `dropped`.
+
+    Ends (raising CameraError) when the camera stops delivering frames. `capture` replaces
+    the device with any object that reads like `cv2.VideoCapture` (such as `VideoCamera`).
     """
 
     live = True
+    realtime = True
 
     def __init__(
         self,
@@ -202,10 +228,12 @@ class CameraSource(FrameSource):
         height: int | None = None,
         fps: float | None = None,
         max_failed_reads: int = 30,
+        capture: Any = None,
+        name: str | None = None,
     ) -> None:
         self.index = index
-        self.name = f"camera {index}"
-        self._capture = cv2.VideoCapture(index)
+        self.name = name or f"camera {index}"
+        self._capture = cv2.VideoCapture(index) if capture is None else capture
         if not self._capture.isOpened():
             self._capture.release()
             raise CameraError(
@@ -222,26 +250,158 @@ class CameraSource(FrameSource):
         reported = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = reported if 0 < reported < 1000 else (fps or DEFAULT_IMAGE_FPS)
         self.max_failed_reads = max_failed_reads
+        self._grabber: _Grabber | None = None
+
+    @property
+    def dropped(self) -> int:  # type: ignore[override]
+        return 0 if self._grabber is None else self._grabber.dropped
 
     def __iter__(self) -> Iterator[Frame]:
-        index = 0
-        failures = 0
-        while True:
-            ok, image = self._capture.read()
-            captured_ms = time.monotonic() * 1000.0
-            if not ok or image is None:
-                failures += 1
-                if failures >= self.max_failed_reads:
-                    raise CameraError(
-                        f"camera {self.index} stopped delivering frames (was it unplugged?)"
-                    )
-                continue
-            failures = 0
-            yield Frame(image, captured_ms, index)
-            index += 1
+        self._stop_grabber()
+        grabber = self._grabber = _Grabber(self._capture, self._read_failed)
+        try:
+            while True:
+                frame = grabber.take()
+                if frame is None:
+                    return
+                yield frame
+        finally:
+            grabber.stop()
+
+    def _read_failed(self, failures: int) -> None:
+        if getattr(self._capture, "ended", False):
+            raise StopIteration  # a video standing in for the camera has ended
+        if failures >= self.max_failed_reads:
+            raise CameraError(f"{self.name} stopped delivering frames (was it unplugged?)")
+
+    def _stop_grabber(self) -> None:
+        if self._grabber is not None:
+            self._grabber.stop()
 
     def close(self) -> None:
+        self._stop_grabber()
         self._capture.release()
+
+
+class _Grabber:
+    """Reads a capture in a thread, keeping only the newest frame for `take`.
+
+    A frame replaced before it was taken counts as dropped. Whatever ends the reading (the
+    camera failing, the stand-in video ending, an error) reaches the taker: `take` returns
+    None at an ordinary end and raises anything else.
+    """
+
+    def __init__(self, capture: Any, read_failed: Callable[[int], None]) -> None:
+        self._capture = capture
+        self._read_failed = read_failed
+        self._condition = threading.Condition()
+        self._newest: Frame | None = None
+        self._ended: BaseException | None = None  # StopIteration at an ordinary end
+        self._stopping = False
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name="posecoach-capture", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        index = 0
+        failures = 0
+        try:
+            while not self._stopping:
+                ok, image = self._capture.read()
+                captured_ms = time.monotonic() * 1000.0
+                if not ok or image is None:
+                    failures += 1
+                    self._read_failed(failures)
+                    continue
+                failures = 0
+                with self._condition:
+                    if self._newest is not None:
+                        self.dropped += 1
+                    self._newest = Frame(image, captured_ms, index)
+                    self._condition.notify_all()
+                index += 1
+        except BaseException as error:  # handed to the taker, raised there
+            with self._condition:
+                self._ended = error
+                self._condition.notify_all()
+
+    def take(self) -> Frame | None:
+        """The newest frame not taken yet, waiting for one; None when the input has ended."""
+        with self._condition:
+            while self._newest is None and self._ended is None:
+                self._condition.wait(timeout=0.1)
+            if self._newest is not None:
+                frame, self._newest = self._newest, None
+                return frame
+            if isinstance(self._ended, StopIteration):
+                return None
+            assert self._ended is not None
+            raise self._ended
+
+    def stop(self) -> None:
+        """Stop reading (waits for the read in progress: the capture may then be released)."""
+        self._stopping = True
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5.0)
+
+
+class VideoCamera:
+    """A video file that reads like a camera: `cv2.VideoCapture`'s interface, frames served in
+    real time at the video's frame rate (a reader that falls behind gets the frame due now,
+    as from a camera), then `ended`. With `loop` it starts again at the end, for ever.
+
+    It stands in for a webcam: `posecoach live --camera-video FILE`, tests and benchmarks.
+    """
+
+    def __init__(self, path: str | Path, loop: bool = False) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SourceError(f"no such video file: {self.path} (check the path)")
+        self._video = cv2.VideoCapture(str(self.path))
+        if not self._video.isOpened():
+            raise SourceError(f"cannot read video {self.path}: OpenCV could not open it")
+        fps = float(self._video.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if 0 < fps < 1000 else DEFAULT_IMAGE_FPS
+        self.loop = loop
+        self.ended = False
+        self._start: float | None = None
+        self._served = 0  # frames of the video read so far (over every loop)
+
+    def isOpened(self) -> bool:
+        return bool(self._video.isOpened())
+
+    def set(self, prop: int, value: float) -> bool:
+        return False  # a video's size and rate are what they are
+
+    def get(self, prop: int) -> float:
+        if prop == cv2.CAP_PROP_FPS:
+            return self.fps
+        return float(self._video.get(prop))
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        # The frame due at this moment: frames whose time has passed are skipped, as a
+        # camera's would be; an early reader waits for the next one.
+        due = int((now - self._start) * self.fps)
+        if due < self._served:
+            time.sleep(max(self._start + self._served / self.fps - now, 0.0))
+            due = self._served
+        while self._served <= due:
+            ok = self._video.grab()
+            if not ok and self.loop and self._served > 0:
+                self._video.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                ok = self._video.grab()
+            if not ok:
+                self.ended = True
+                return False, None
+            self._served += 1
+        ok, image = self._video.retrieve()
+        return (True, image) if ok else (False, None)
+
+    def release(self) -> None:
+        self._video.release()
 
 
 def open_source(spec: str | Path, image_fps: float = DEFAULT_IMAGE_FPS) -> FrameSource:

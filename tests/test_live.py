@@ -69,12 +69,17 @@ def test_live_counts_a_bridge_rep_from_the_camera(monkeypatch, tmp_path, bridge_
     assert opened == [2] and capture.released
     assert capture.settings[cv2.CAP_PROP_FRAME_WIDTH] == 640
     data = json.loads(report.read_text())
-    assert data["frames"] == len(bridge_frames)
+    # Every frame was analysed, or dropped as stale while the model was busy.
+    assert data["frames"] + data["timing"]["dropped_frames"] == len(bridge_frames)
+    assert data["frames"] >= len(bridge_frames) // 2
     assert data["reps"] == 1
     assert data["complete"] is False and "stopped delivering" in data["ended_by"]
     # Paced at 30 fps, the monotonic capture clock gives the clip's real duration.
     assert data["duration_s"] == pytest.approx(len(bridge_frames) / 30, abs=0.5)
-    assert count_frames(video) == len(bridge_frames)
+    assert count_frames(video) == data["frames"]
+    latency = data["timing"]["latency_ms"]
+    assert latency["frames"] == data["frames"]
+    assert 0 < latency["median"] <= latency["p95"] <= latency["max"] + 1
 
 
 def test_ctrl_c_saves_the_report_and_video(monkeypatch, tmp_path, bridge_frames):
@@ -82,28 +87,29 @@ def test_ctrl_c_saves_the_report_and_video(monkeypatch, tmp_path, bridge_frames)
         if index == 40:
             raise KeyboardInterrupt
 
-    install_camera(monkeypatch, FakeCapture(bridge_frames, on_read=interrupt, paced=False))
+    install_camera(monkeypatch, FakeCapture(bridge_frames, on_read=interrupt))
     report, video = tmp_path / "r.json", tmp_path / "v.avi"
     code = main(
         ["live", "--pose", "bridge", "--no-window", "--report", str(report), "--out", str(video)]
     )
     assert code == EXIT_INTERRUPTED
     data = json.loads(report.read_text())
-    assert data["frames"] == 40 and data["ended_by"] == "interrupted (Ctrl-C)"
-    assert count_frames(video) == 40
+    assert data["frames"] + data["timing"]["dropped_frames"] == 40
+    assert data["ended_by"] == "interrupted (Ctrl-C)"
+    assert count_frames(video) == data["frames"]
 
 
 def test_ctrl_c_during_replay_saves_too(monkeypatch, tmp_path):
     clip = footage("physioplus/bridging.mp4")
-    original = sources.VideoFileSource.__iter__
+    original = sources.VideoFileSource.frames
 
-    def interrupted_iter(self):
-        for frame in original(self):
+    def interrupted_frames(self, stride=1):
+        for frame in original(self, stride):
             if frame.index == 30:
                 raise KeyboardInterrupt
             yield frame
 
-    monkeypatch.setattr(sources.VideoFileSource, "__iter__", interrupted_iter)
+    monkeypatch.setattr(sources.VideoFileSource, "frames", interrupted_frames)
     report, video = tmp_path / "r.json", tmp_path / "v.mp4"
     code = main(
         [
@@ -125,11 +131,14 @@ def test_ctrl_c_during_replay_saves_too(monkeypatch, tmp_path):
 
 @pytest.mark.display
 def test_live_window_on_a_virtual_screen(monkeypatch, tmp_path, bridge_frames, virtual_display):
-    install_camera(monkeypatch, FakeCapture(bridge_frames[:45], paced=False))
+    install_camera(monkeypatch, FakeCapture(bridge_frames[:45]))
     report = tmp_path / "r.json"
     code = main(["live", "--pose", "bridge", "--report", str(report)])
     assert code == EXIT_ERROR  # the stand-in camera runs dry
-    assert json.loads(report.read_text())["frames"] == 45
+    data = json.loads(report.read_text())
+    assert data["frames"] + data["timing"]["dropped_frames"] == 45
+    # Latency runs to the frame on screen: some frames were drawn but never shown.
+    assert 0 < data["timing"]["latency_ms"]["frames"] <= data["frames"]
 
 
 @pytest.mark.display

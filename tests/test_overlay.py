@@ -26,7 +26,7 @@ def test_failing_joint_is_red_and_passing_joint_green():
     landmarks = half_kneeling(torso_lean_deg=30)
     assessment = Coach(pose).update(landmarks, 0.0, 0)
     canvas = np.zeros((720, 1280, 3), np.uint8)
-    out = annotate(canvas, landmarks, assessment, pose, fps=30.0)
+    out = annotate(canvas, landmarks, assessment, pose, timing="30 fps")
     assert out.shape == canvas.shape and not np.any(canvas)  # the input is not drawn on
     shoulder = landmarks.xy_px[Landmark.LEFT_SHOULDER]
     front_ankle = landmarks.xy_px[Landmark.LEFT_ANKLE]  # the back leg is the right one
