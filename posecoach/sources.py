@@ -326,9 +326,12 @@ class _Grabber:
                 self._condition.notify_all()
 
     def take(self) -> Frame | None:
-        """The newest frame not taken yet, waiting for one; None when the input has ended."""
+        """The newest frame not taken yet, waiting for one; None when the input has ended
+        (or reading was stopped)."""
         with self._condition:
             while self._newest is None and self._ended is None:
+                if self._stopping:
+                    return None
                 self._condition.wait(timeout=0.1)
             if self._newest is not None:
                 frame, self._newest = self._newest, None

@@ -1,0 +1,228 @@
+"""The threaded loop: a camera's newest frame, decoding ahead, --stride, timing, bounded
+memory; with stand-in cameras and a stand-in model (no pose model here)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from posecoach.cli import EXIT_NOBODY, main
+from posecoach.coach import Coach
+from posecoach.errors import CameraError
+from posecoach.pipeline import Outputs, Timing, _Prefetch, run_session
+from posecoach.posefile import load_pose
+from posecoach.report import Sample
+from posecoach.sources import CameraSource, ImageFolderSource, VideoCamera, open_source
+
+from fakes import FakeCapture
+
+FPS = 25.0
+
+
+def write_video(path, frames: int, fps: float = FPS, size_wh=(64, 48)) -> None:
+    """A clip whose frame i is filled with grey level 5 * i (so a frame can be told by its
+    brightness)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size_wh)
+    for i in range(frames):
+        writer.write(np.full((size_wh[1], size_wh[0], 3), 5 * i, np.uint8))
+    writer.release()
+
+
+class SlowModel:
+    """Stands in for the model: finds nobody, taking `seconds` per frame; keeps the indices
+    of the frames it saw."""
+
+    name = "slow stand-in"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.seen: list[int] = []
+
+    def estimate(self, frame):
+        time.sleep(self.seconds)
+        self.seen.append(frame.index)
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def frames_of(count: int) -> list[np.ndarray]:
+    return [np.full((24, 32, 3), i % 256, np.uint8) for i in range(count)]
+
+
+def test_a_camera_gives_its_newest_frame_and_counts_the_stale_ones():
+    capture = FakeCapture(frames_of(60), fps=200)
+    source = CameraSource(capture=capture)
+    taken = []
+    with pytest.raises(CameraError, match="stopped delivering frames"):
+        for frame in source:
+            taken.append(frame.index)
+            time.sleep(0.02)  # a model four times slower than the camera
+    assert taken == sorted(set(taken))
+    assert taken[-1] == 59  # the last frame is not lost when the camera stops
+    assert len(taken) + source.dropped == 60
+    assert source.dropped > 20
+    source.close()
+    assert capture.released
+
+
+def test_a_video_standing_in_for_the_camera_is_served_in_real_time_then_ends(tmp_path):
+    path = tmp_path / "clip.avi"
+    write_video(path, frames=10, fps=50.0)
+    started = time.monotonic()
+    source = CameraSource(capture=VideoCamera(path), name="stand-in")
+    frames = list(source)
+    elapsed = time.monotonic() - started
+    assert [f.index for f in frames] == list(range(10))  # a fast reader misses none
+    assert elapsed >= 9 / 50  # frame 9 is not due before 0.18 s
+    # Capture times follow the video's rate.
+    gaps = np.diff([f.timestamp_ms for f in frames])
+    assert np.median(gaps) == pytest.approx(20, abs=8)
+
+
+def test_a_looped_video_camera_goes_on_past_its_end(tmp_path):
+    path = tmp_path / "clip.avi"
+    write_video(path, frames=4, fps=200.0)
+    camera = VideoCamera(path, loop=True)
+    levels = [int(camera.read()[1][0, 0, 0]) for _ in range(10)]  # type: ignore[index]
+    assert not camera.ended
+    assert levels[4] == levels[0] and levels[8] == levels[0]
+
+
+def test_a_video_camera_skips_the_frames_a_late_reader_missed(tmp_path):
+    path = tmp_path / "clip.avi"
+    write_video(path, frames=20, fps=100.0)
+    camera = VideoCamera(path)
+    first = camera.read()[1]
+    time.sleep(0.1)  # about 10 frames' time
+    later = camera.read()[1]
+    assert first is not None and later is not None
+    skipped = (int(later[0, 0, 0]) - int(first[0, 0, 0])) / 5
+    assert skipped >= 5
+
+
+def test_prefetch_hands_over_every_item_then_the_error_that_ended_them():
+    def items():
+        yield from range(5)
+        raise CameraError("gone")
+
+    ahead = _Prefetch(items(), depth=2, name="test")
+    got = []
+    with pytest.raises(CameraError, match="gone"):
+        for item in ahead:
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+    ahead.close()
+
+
+def test_closing_prefetch_early_stops_its_thread():
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield n
+            n += 1
+
+    ahead = _Prefetch(endless(), depth=3, name="test-endless")
+    assert next(ahead) == 0
+    ahead.close()
+    count = len(produced)
+    time.sleep(0.05)
+    assert len(produced) == count  # nothing more is read once closed
+    assert count <= 6  # never more than the depth ahead (plus the items in hand)
+    assert not any(t.name == "test-endless" for t in threading.enumerate())
+
+
+def test_stride_keeps_every_nth_frame_with_its_own_index_and_time(tmp_path):
+    path = tmp_path / "clip.avi"
+    write_video(path, frames=10)
+    with open_source(path) as source:
+        frames = list(source.frames(3))
+    assert [f.index for f in frames] == [0, 3, 6, 9]
+    assert [f.timestamp_ms for f in frames] == [i * 1000 / FPS for i in (0, 3, 6, 9)]
+    assert [round(int(f.image[0, 0, 0]) / 5) for f in frames] == [0, 3, 6, 9]
+
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    for i in range(5):
+        cv2.imwrite(str(folder / f"{i}.png"), np.full((8, 8, 3), 40 * i, np.uint8))
+    assert [f.index for f in ImageFolderSource(folder).frames(2)] == [0, 2, 4]
+
+
+def test_replay_with_stride_writes_fewer_frames_at_a_lower_rate(tmp_path, monkeypatch):
+    from posecoach import estimator as estimator_module
+
+    model = SlowModel(0.0)
+    monkeypatch.setattr(estimator_module, "create_estimator", lambda *a, **k: model)
+    path = tmp_path / "clip.avi"
+    write_video(path, frames=12)
+    report, video = tmp_path / "r.json", tmp_path / "v.avi"
+    argv = ["replay", str(path), "--pose", "bridge", "--no-window", "--stride", "4"]
+    # The stand-in finds nobody: the run says so, and still writes everything.
+    assert main([*argv, "--report", str(report), "--out", str(video)]) == EXIT_NOBODY
+    data = json.loads(report.read_text())
+    assert model.seen == [0, 4, 8]
+    assert data["frames"] == 3 and data["stride"] == 4
+    assert data["duration_s"] == pytest.approx(12 / FPS)  # the clip's length, not 3 frames'
+    written = cv2.VideoCapture(str(video))
+    assert written.get(cv2.CAP_PROP_FRAME_COUNT) == 3
+    assert written.get(cv2.CAP_PROP_FPS) == pytest.approx(FPS / 4)
+
+
+def test_a_slow_model_on_a_camera_always_works_on_a_fresh_frame(tmp_path):
+    capture = FakeCapture(frames_of(90), fps=100)
+    source = CameraSource(capture=capture)
+    model = SlowModel(0.03)
+    coach = Coach(load_pose("bridge"))
+    outputs = Outputs(report_path=tmp_path / "r.json", video_path=tmp_path / "v.avi")
+    with pytest.raises(CameraError):
+        run_session(source, model, coach, outputs, model.name)
+    data = json.loads((tmp_path / "r.json").read_text())
+    timing = data["timing"]
+    assert data["frames"] == len(model.seen)
+    assert data["frames"] + timing["dropped_frames"] == 90
+    assert timing["dropped_frames"] > 30  # a 33 fps model cannot keep up with 100 fps
+    assert model.seen[-1] == 89  # the newest frame, when the camera stopped
+    # Never more than two frames waiting between capture and the model (the newest, and one
+    # in hand): the gap between frames the model saw stays small.
+    assert max(np.diff(model.seen)) <= 12
+    assert timing["latency_ms"]["frames"] == data["frames"]
+    assert data["complete"] is False
+
+
+def test_timing_reports_latency_percentiles_in_ms():
+    timing = Timing(realtime=True)
+    now_ms = time.monotonic() * 1000
+    for latency in range(10, 110):
+        timing.shown(now_ms - latency)
+    summary = timing.summary()["latency_ms"]
+    assert summary["frames"] == 100
+    assert summary["median"] == pytest.approx(60, abs=2)
+    assert summary["p95"] == pytest.approx(105, abs=2)
+    assert summary["max"] >= 109
+    assert Timing(realtime=False).summary().keys() == {"analysed_fps"}
+
+
+def test_a_sample_keeps_every_value_then_a_bounded_representative_share():
+    sample = Sample(size=101)
+    for value in range(101):
+        sample.add(float(value))
+    assert sample.median() == 50.0  # exact while every value fits
+    rng = np.random.default_rng(1)
+    values = rng.normal(20.0, 5.0, size=20_000)
+    big = Sample(size=500)
+    for value in values:
+        big.add(float(value))
+    assert big.median() == pytest.approx(float(np.median(values)), abs=0.6)
+    again = Sample(size=500)
+    for value in values:
+        again.add(float(value))
+    assert again.median() == big.median()  # the same values give the same answer
