@@ -161,3 +161,21 @@ def test_replay_with_window(tmp_path, virtual_display):
         == EXIT_OK
     )
     assert json.loads(report.read_text())["reps"] == 1
+
+
+def test_live_from_a_video_played_as_the_camera(tmp_path, capsys):
+    """`live --camera-video`: the real capture thread and live loop, frames served in real
+    time; the session ends normally at the end of the video."""
+    clip = footage("physioplus/bridging.mp4")
+    report, video = tmp_path / "r.json", tmp_path / "v.mp4"
+    argv = ["live", "--pose", "bridge", "--camera-video", str(clip), "--no-window"]
+    assert main([*argv, "--report", str(report), "--out", str(video)]) == EXIT_OK
+    data = json.loads(report.read_text())
+    served = count_frames(clip)
+    assert data["frames"] + data["timing"]["dropped_frames"] <= served
+    assert data["frames"] >= served // 2
+    assert data["reps"] == 1 and data["complete"] is True
+    assert data["source"] == f"{clip} (as the camera)"
+    # Real time: the session lasts as long as the clip.
+    assert data["duration_s"] == pytest.approx(served / 30, abs=0.5)
+    assert "stale frames dropped" in capsys.readouterr().out
