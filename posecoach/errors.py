@@ -34,3 +34,13 @@ class PoseFileError(PosecoachError):
 
 class OverridesError(PosecoachError):
     """An overrides file or a `--set` value that cannot be used; the message says where."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was sent SIGTERM. A KeyboardInterrupt, so that whatever stops cleanly on
+    Ctrl-C (saving the report, video and recording so far) stops the same way on SIGTERM."""
+
+
+def stop_reason(interrupt: KeyboardInterrupt) -> str:
+    """How a session stopped by Ctrl-C or SIGTERM ended, in words (the report's `ended_by`)."""
+    return "stopped by SIGTERM" if isinstance(interrupt, Terminated) else "interrupted (Ctrl-C)"

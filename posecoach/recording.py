@@ -19,10 +19,13 @@ nothing in a recording is executed or unpickled. Each record ends with the CRC-3
 other bytes.
 
 The header is written when the file is opened and each record as soon as its frame has been
-estimated, without buffering, so a recording stopped by Ctrl-C, a camera that goes away or a
-crash keeps every frame written so far. Closing fills in the frame count (the header is
-padded so it can be rewritten in place). A reader stops at the first cut-off or damaged
-record, loads every frame before it and says how many were lost.
+estimated, without buffering, so a recording stopped by Ctrl-C, SIGTERM, a camera that goes
+away or a killed process keeps every frame written so far; the file is synced to the disk at
+least every SYNC_INTERVAL_S, so a power cut loses little more. Closing fills in the frame
+count (the header is padded so it can be rewritten in place). A reader stops at the first
+cut-off or damaged record, loads every frame before it and says how many were lost; coaching
+a recording that was cut off (or never closed) ends with an error after its last complete
+frame, while `tune` and `eval` use what is there.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ import datetime
 import json
 import logging
 import math
+import os
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,6 +65,8 @@ HEADER_START = len(MAGIC) + _LENGTH.size
 # Room left in the header for what is known only later (the frame size, the frame count).
 HEADER_SPARE_BYTES = 128
 MAX_HEADER_BYTES = 1 << 20
+# The longest a written record waits before the file is synced to the disk (fsync).
+SYNC_INTERVAL_S = 1.0
 
 # One frame. Landmarks absent (nobody found, or no world landmarks) are stored as NaN.
 RECORD_DTYPE = np.dtype(
@@ -217,8 +224,9 @@ def _header_bytes(header: RecordingHeader, size: int | None = None) -> bytes:
 class RecordingWriter:
     """Writes a recording frame by frame: the header when opened, then a record per `write`.
 
-    Every record reaches the file when `write` returns; `close` fills in the frame count.
-    `frames` and `found` count the frames written and those with a person.
+    Every record reaches the file when `write` returns (a killed process loses none of them),
+    and the disk at least every SYNC_INTERVAL_S; `close` fills in the frame count. `frames`
+    and `found` count the frames written and those with a person.
     """
 
     def __init__(
@@ -251,6 +259,7 @@ class RecordingWriter:
             self._file: BinaryIO | None = open(self.path, "wb", buffering=0)  # noqa: SIM115
         except OSError as error:
             raise self._error(error) from error
+        self._synced_at = time.monotonic()
         self._write(block)
 
     @classmethod
@@ -284,6 +293,15 @@ class RecordingWriter:
 
     def _rewrite_header(self) -> None:
         self._write(_header_bytes(self.header, self._header_size), offset=0)
+
+    def _sync(self) -> None:
+        if self._file is None:
+            return
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as error:
+            raise self._error(error) from error
+        self._synced_at = time.monotonic()
 
     def write(
         self,
@@ -327,6 +345,8 @@ class RecordingWriter:
             width, height = resolution_wh
             self.header = dataclasses.replace(self.header, size_wh=(int(width), int(height)))
             self._rewrite_header()
+        if time.monotonic() - self._synced_at >= SYNC_INTERVAL_S:
+            self._sync()
 
     def close(self) -> None:
         """Fill in the frame count and close the file; safe to call twice."""
@@ -335,6 +355,7 @@ class RecordingWriter:
         try:
             self.header = dataclasses.replace(self.header, frame_count=self.frames)
             self._rewrite_header()
+            self._sync()
         finally:
             self._file.close()
             self._file = None
@@ -385,11 +406,13 @@ def record_source(
     recorder: RecordingEstimator,
     window_title: str | None = None,
     mirror: bool = False,
-) -> bool:
+) -> KeyboardInterrupt | None:
     """Estimate and record every frame of `source` until it ends, q is pressed in the window
-    (when there is one: the frames with the skeleton, `mirror`ed for a camera) or Ctrl-C.
+    (when there is one: the frames with the skeleton, `mirror`ed for a camera), Ctrl-C or
+    SIGTERM (`errors.Terminated`).
 
-    True when stopped by Ctrl-C. The source and window are closed however it ends, and
+    The Ctrl-C or SIGTERM that stopped it, if one did. The source and window are closed
+    however it ends (a source that fails part-way raises after its frames are recorded), and
     every frame estimated is in the recording; the caller closes `recorder`.
     """
     window: WindowSink | None = None
@@ -404,15 +427,15 @@ def record_source(
                 shown = skeleton_preview(frame.image, landmarks, text, mirror=mirror)
                 if window.show(shown) is Key.QUIT:
                     break
-    except KeyboardInterrupt:
-        return True
+    except KeyboardInterrupt as interrupt:
+        return interrupt
     finally:
         try:
             if window is not None:
                 window.close()
         finally:
             source.close()
-    return False
+    return None
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -459,7 +482,8 @@ class Recording:
     """A recording read into memory: its header and every complete frame.
 
     `lost_frames`: how many frames the file should hold but does not (cut off or damaged at
-    the end); 0 for a complete recording.
+    the end); 0 for a complete recording. `closed`: the writer closed the file (it did not
+    stop mid-write).
     """
 
     def __init__(self, path: Path, header: RecordingHeader, records: np.ndarray, lost: int):
@@ -477,6 +501,19 @@ class Recording:
 
     def __len__(self) -> int:
         return len(self._timestamps_ms)
+
+    @property
+    def closed(self) -> bool:
+        return self.header.frame_count is not None
+
+    @property
+    def cut_off(self) -> str | None:
+        """How the recording falls short, in words, or None when it is complete."""
+        if self.lost_frames:
+            return f"{self.lost_frames} more frame(s) are missing or damaged"
+        if not self.closed:
+            return "it was never closed"
+        return None
 
     @property
     def found(self) -> int:
@@ -558,9 +595,14 @@ class RecordingSource(FrameSource):
     The image of every frame is a plain canvas of the recorded size, made once per size and
     read-only: whatever draws on it draws on a copy. A recording made from a camera replays
     as live (`live`), so its report is timed by the capture clock as the live session was.
+
+    A recording that was cut off (`Recording.cut_off`) yields every complete frame, then
+    raises RecordingError saying so, as a video that ends early does: coaching it ends with
+    that error, its report covering the complete frames. With `accept_cut_off` (for
+    measuring, as `eval` does) it just ends there, after a warning.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, accept_cut_off: bool = False) -> None:
         self.path = Path(path)
         self.name = str(self.path)
         self.recording = read_recording(self.path)
@@ -569,12 +611,19 @@ class RecordingSource(FrameSource):
         self.independent_frames = header.independent_frames
         self.live = header.live
         self.model_name = header.model
+        self.accept_cut_off = accept_cut_off
         self._canvases: dict[tuple[int, int], np.ndarray] = {}
         if self.recording.lost_frames:
             log.warning(
                 "%s is cut off: %d frame(s) lost; replaying the %d complete ones",
                 self.path,
                 self.recording.lost_frames,
+                len(self.recording),
+            )
+        elif not self.recording.closed:
+            log.warning(
+                "%s was never closed (stopped mid-write?); replaying its %d frames",
+                self.path,
                 len(self.recording),
             )
 
@@ -598,4 +647,10 @@ class RecordingSource(FrameSource):
                 recording.timestamp_ms(i),
                 recording.frame_index(i),
                 recording.landmarks(i),
+            )
+        why = recording.cut_off
+        if why is not None and not self.accept_cut_off:
+            raise RecordingError(
+                f"recording {self.path} is cut off after {len(recording)} complete frames: "
+                f"{why} (was it stopped mid-write?)"
             )

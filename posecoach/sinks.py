@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from posecoach.errors import PosecoachError
+from posecoach.report import atomic_output
 from posecoach.sources import IMAGE_SUFFIXES
 
 
@@ -67,10 +68,25 @@ _FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv
 VIDEO_SUFFIXES = tuple(_FOURCC)
 
 
+def part_path(path: Path) -> Path:
+    """Where an output is written before it is complete: a hidden file beside `path` with the
+    same suffix (OpenCV picks the container and image format by the suffix)."""
+    return path.with_name(f".{path.stem}.part{path.suffix}")
+
+
+def _sync(path: Path) -> None:
+    """Flush a written file to the disk, so a crash after the rename finds it whole."""
+    with open(path, "rb") as written:
+        os.fsync(written.fileno())
+
+
 class VideoSink:
     """An annotated video file, opened at the first frame (when the size is known).
 
-    Closing finalises the file, so a session stopped early still leaves a playable video.
+    Frames go to a hidden file beside `path` (`part_path`), renamed to `path` when closed:
+    a process killed mid-session never leaves a half-written video under the final name. A
+    session stopped early (Ctrl-C, SIGTERM, a failure) still closes the sink, so the video of
+    every frame written so far is kept.
     """
 
     def __init__(self, path: str | Path, fps: float) -> None:
@@ -80,6 +96,7 @@ class VideoSink:
                 f"cannot write {self.path}: expecting a name ending in "
                 f"{', '.join(_FOURCC)} (a video) or {', '.join(IMAGE_SUFFIXES)} (images)"
             )
+        self.part = part_path(self.path)
         self.fps = fps
         self.frames = 0
         self._writer: cv2.VideoWriter | None = None
@@ -92,8 +109,9 @@ class VideoSink:
             height, width = image.shape[:2]
             self._size_wh = (width, height)
             fourcc = cv2.VideoWriter.fourcc(*_FOURCC[self.path.suffix.lower()])
-            self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (width, height))
+            self._writer = cv2.VideoWriter(str(self.part), fourcc, self.fps, (width, height))
             if not self._writer.isOpened():
+                self._writer = None
                 raise PosecoachError(
                     f"cannot write video {self.path}: check the folder exists and is writable"
                 )
@@ -103,13 +121,25 @@ class VideoSink:
         self.frames += 1
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+        """Finalise the video and give it its name; safe to call twice."""
+        if self._writer is None:
+            return
+        self._writer.release()
+        self._writer = None
+        try:
+            _sync(self.part)
+            os.replace(self.part, self.path)
+        except OSError as error:
+            raise PosecoachError(
+                f"cannot write video {self.path}: {error.strerror or error}"
+            ) from error
 
 
 class ImageSink:
-    """Annotated stills: the first frame to `path`, later ones to `<stem>_<index><suffix>`."""
+    """Annotated stills: the first frame to `path`, later ones to `<stem>_<index><suffix>`.
+
+    Each image is written whole to a temporary file and renamed, so no name ever holds half
+    an image."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -121,9 +151,22 @@ class ImageSink:
             if self.frames == 0
             else self.path.with_name(f"{self.path.stem}_{self.frames:04d}{self.path.suffix}")
         )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(target), image):
-            raise PosecoachError(f"cannot write image {target}: check the folder is writable")
+        try:
+            ok, encoded = cv2.imencode(target.suffix, image)
+        except cv2.error:
+            ok = False
+        if not ok:
+            raise PosecoachError(
+                f"cannot write image {target}: OpenCV cannot encode {target.suffix} images "
+                "(use .png or .jpg)"
+            )
+        try:
+            with atomic_output(target, binary=True) as stream:
+                stream.write(encoded.tobytes())
+        except OSError as error:
+            raise PosecoachError(
+                f"cannot write image {target}: {error.strerror or error}"
+            ) from error
         self.frames += 1
 
     def close(self) -> None:
