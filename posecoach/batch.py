@@ -263,6 +263,7 @@ _CODE_KINDS = {  # a coached file's exit code: its status
     cli.EXIT_NOBODY: "nobody found",
     cli.EXIT_INTERRUPTED: "incomplete (interrupted)",
     cli.EXIT_TERMINATED: "incomplete (SIGTERM)",
+    cli.EXIT_ERROR: "incomplete (damaged frames left out)",
 }
 
 

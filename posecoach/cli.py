@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import logging
 import math
 import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from posecoach import __version__
-from posecoach.errors import PosecoachError, PoseFileError
+from posecoach.errors import PosecoachError, PoseFileError, Terminated, stop_reason
 from posecoach.overrides import (
     OVERRIDES_ENV,
     SET_SOURCE,
@@ -50,7 +54,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOBODY = 3
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15)
 
 DEFAULT_OUT_DIR = Path("posecoach_out")
 DEFAULT_SAMPLE = "half_kneeling_both_sides"
@@ -195,8 +200,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "replay",
         help="coach recorded videos, images, folders of images or recordings",
         description="Coach one source, or several at once: several files, or a folder of "
-        "videos or recordings, are spread over worker processes, with a report per file and a "
-        "summary table.",
+        "videos or recordings, are spread over worker processes (--workers), with a progress "
+        "bar and a report and annotated video per file, then a summary table. With several "
+        "files, --report, --out, --signals, --plot and --record name FOLDERS (--report and --out "
+        "default to posecoach_out): each file gets NAME_POSE.json, .mp4 (.png for photos), "
+        ".csv, .png and .pcrec in them, NAME being the file's name without its suffix (made "
+        "unique when two files share it). There is no window then. The exit code is the most "
+        "serious of the files' (143 SIGTERM, 130 Ctrl-C, then 1 error, then 3 nobody found).",
     )
     replay.add_argument(
         "sources",
@@ -204,7 +214,7 @@ def _build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="SOURCE",
         help="video file, image, folder of images, landmark recording (.pcrec), or a folder of "
-        "videos or recordings",
+        "videos or recordings (each video and recording in it, not its subfolders)",
     )
     common(replay)
     replay.add_argument(
@@ -224,7 +234,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_whole,
         metavar="N",
-        help="files coached at once when there are several (default: one per core)",
+        help="files coached at once, each in a process of its own, when there are several "
+        "(default: one per core)",
     )
 
     record = commands.add_parser(
@@ -966,6 +977,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
 def _cmd_record(args: argparse.Namespace) -> int:
     from posecoach.estimator import create_estimator
+    from posecoach.interrupts import sigint_deferred
     from posecoach.recording import (
         RecordingSource,
         record_source,
@@ -998,15 +1010,19 @@ def _cmd_record(args: argparse.Namespace) -> int:
     try:
         interrupted = record_source(source, recorder, title, mirror=camera)
     finally:
-        recorder.close()
+        with sigint_deferred():  # the frame count goes into the header whatever comes
+            recorder.close()
         notes = [f"person found in {writer.found / writer.frames:.0%}"] if writer.frames else []
         if source.dropped:
             notes.append(f"{source.dropped} camera frames dropped while the model was busy")
         found = f" ({'; '.join(notes)})" if notes else ""
         print(f"recorded {writer.frames} frames{found} to {out}")
     if interrupted:
-        print("posecoach: interrupted; every frame so far is in the recording", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(
+            f"posecoach: {stop_reason(interrupted)}; every frame so far is in the recording",
+            file=sys.stderr,
+        )
+        return _stopped_code(interrupted)
     if writer.frames > 0 and writer.found == 0:
         print(
             f"posecoach: nobody was found in {source.name}: make sure the whole body is in view "
@@ -1050,21 +1066,54 @@ def _camera(args: argparse.Namespace) -> FrameSource:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    if len(args.sources) > 1:
-        raise PosecoachError("coaching several sources at once is not available yet")
-    args.source = args.sources[0]
-    return _run(args, live=False)
+    from posecoach.batch import batch_files, run_batch
+
+    files = batch_files(args.sources)
+    if files is None:  # one source: a file, or a folder of images coached as stills
+        args.source = args.sources[0]
+        return _run(args, live=False)
+    return run_batch(args, files)
 
 
-def _run(args: argparse.Namespace, live: bool) -> int:
+@dataclasses.dataclass(frozen=True)
+class Coached:
+    """One source coached: its report's figures, where its outputs went, and the exit code.
+    Small and picklable: what a `replay` worker process sends back for each file."""
+
+    source: str  # the source's name, as in the report
+    # EXIT_OK, EXIT_NOBODY (nobody found anywhere), EXIT_INTERRUPTED or EXIT_TERMINATED
+    code: int
+    frames: int
+    detected_fraction: float
+    in_position_fraction: float
+    reps: int
+    hold_s: float
+    sides: dict[str, dict[str, float]]  # per side, its reps and hold_s; empty when not per side
+    timing: dict[str, Any]  # the report's timing
+    report_path: Path | None
+    video_path: Path | None  # None when no frame was written
+    complete: bool
+    skipped_frames: int  # frames of a damaged video that could not be decoded
+
+
+def _coach_source(
+    args: argparse.Namespace,
+    pose: PoseSpec,
+    live: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> Coached:
+    """Coach one source as `args` say (the webcam when `live`, else `args.source`), writing
+    its report, its video and any --signals, --plot and --record files; prints nothing but
+    the no-screen warning. `progress(analysed, total)` follows every analysed frame (`total`:
+    the frames there are to analyse, 0 when unknown)."""
     # Imported here so that 'posecoach poses' and argument errors stay quick.
-    from posecoach.coach import Coach
-    from posecoach.pipeline import Outputs, run_session, sigint_deferred
+    from posecoach.coach import Assessment, Coach
+    from posecoach.interrupts import sigint_deferred
+    from posecoach.pipeline import Outputs, run_session
     from posecoach.signals import SignalTable
     from posecoach.sinks import has_display
     from posecoach.sources import open_source
 
-    pose = _pose(args)
     stem = f"live_{pose.id}" if live else f"{Path(args.source).stem}_{pose.id}"
     report_path = _writable(args.report or DEFAULT_OUT_DIR / f"{stem}.json", "report")
     signals_path = _output_file(args.signals, ".csv", "signals") if args.signals else None
@@ -1077,6 +1126,7 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     if show_window and not has_display():
         print("posecoach: no screen found, running without a window", file=sys.stderr)
         show_window = False
+    stride = 1 if live else args.stride
     try:
         if video_path is not None:
             _writable(video_path, "video")
@@ -1085,39 +1135,87 @@ def _run(args: argparse.Namespace, live: bool) -> int:
     except BaseException:
         source.close()
         raise
+    try:
+        total = -(-len(source) // stride)  # a video's count is the container's: may be 0
+    except TypeError:  # a camera has no length
+        total = 0
+    analysed = 0
+
+    def on_frame(assessment: Assessment) -> None:
+        nonlocal analysed
+        if signals is not None:
+            signals.add(assessment)
+        if progress is not None:
+            analysed += 1
+            progress(analysed, total)
+
     outputs = Outputs(
         report_path=report_path,
         video_path=video_path,
         window_title=f"posecoach - {pose.name}" if show_window else None,
         mirror=live and not args.no_mirror,
-        on_frame=None if signals is None else signals.add,
+        on_frame=None if signals is None and progress is None else on_frame,
     )
     coach = Coach(pose)
     coach.muted = args.mute
     try:
-        result = run_session(
-            source, estimator, coach, outputs, model_name, stride=1 if live else args.stride
-        )
+        result = run_session(source, estimator, coach, outputs, model_name, stride=stride)
     finally:
-        if estimator is not None:
-            estimator.close()
-        if signals is not None:  # the frames so far, however the session ended
-            with sigint_deferred():  # a second Ctrl-C does not cut the files short
+        with sigint_deferred():  # a second Ctrl-C cuts neither the recording nor the signals
+            if estimator is not None:
+                estimator.close()
+            if signals is not None:  # the frames so far, however the session ended
                 signals.write(signals_path, plot_path)
     report = result.report
-    reps = report["reps"]
-    summary = (
-        f"{reps} rep{'' if reps == 1 else 's'}"
+    if result.interrupted:
+        code = _stopped_code(result.interrupted)
+    elif report["skipped_frames"]:
+        # A damaged video (the source has said which frames): the report covers the rest.
+        code = EXIT_ERROR
+    elif report["frames"] > 0 and report["detected_fraction"] == 0:
+        code = EXIT_NOBODY
+    else:
+        code = EXIT_OK
+    return Coached(
+        source=source.name,
+        code=code,
+        frames=report["frames"],
+        detected_fraction=report["detected_fraction"],
+        in_position_fraction=report["in_position_fraction"],
+        reps=report["reps"],
+        hold_s=report["hold_s"],
+        sides={
+            side: {"reps": values["reps"], "hold_s": values["hold_s"]}
+            for side, values in (report.get("sides") or {}).items()
+        },
+        timing=report["timing"],
+        report_path=result.report_path,
+        video_path=result.video_path,
+        complete=report["complete"],
+        skipped_frames=report["skipped_frames"],
+    )
+
+
+def _amount_text(pose: PoseSpec, coached: Coached) -> str:
+    """'3 reps' or '12.5 s held', with each side's for a stretch done per side."""
+    text = (
+        f"{coached.reps} rep{'' if coached.reps == 1 else 's'}"
         if pose.mode is Mode.REPS
-        else f"{report['hold_s']:.1f} s held"
+        else f"{coached.hold_s:.1f} s held"
     )
-    if pose.per_side and report.get("sides"):
-        summary += f" ({_totals_text(report['sides'], pose)})"
+    if pose.per_side and coached.sides:
+        text += f" ({_totals_text(coached.sides, pose)})"
+    return text
+
+
+def _run(args: argparse.Namespace, live: bool) -> int:
+    pose = _pose(args)
+    coached = _coach_source(args, pose, live)
     print(
-        f"{pose.name}: {summary} over {report['frames']} frames "
-        f"(person found in {report['detected_fraction']:.0%})"
+        f"{pose.name}: {_amount_text(pose, coached)} over {coached.frames} frames "
+        f"(person found in {coached.detected_fraction:.0%})"
     )
-    timing = report["timing"]
+    timing = coached.timing
     if timing.get("latency_ms"):
         latency = timing["latency_ms"]
         print(
@@ -1125,26 +1223,53 @@ def _run(args: argparse.Namespace, live: bool) -> int:
             f"{latency['median']:.0f} ms (95% under {latency['p95']:.0f} ms), "
             f"{timing['dropped_frames']} stale frames dropped"
         )
-    print(f"report: {result.report_path}")
-    if result.video_path is not None:
-        print(f"video:  {result.video_path}")
-    if signals_path is not None:
-        print(f"signals: {signals_path}")
-    if plot_path is not None:
-        print(f"plot:   {plot_path}")
+    print(f"report: {coached.report_path}")
+    if coached.video_path is not None:
+        print(f"video:  {coached.video_path}")
+    if args.signals is not None:
+        print(f"signals: {args.signals}")
+    if args.plot is not None:
+        print(f"plot:   {args.plot}")
     if args.record is not None:
         print(f"recording: {args.record}")
-    if result.interrupted:
-        print("posecoach: interrupted; the report and video so far are saved", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if report["frames"] > 0 and report["detected_fraction"] == 0:
+    if coached.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        stopped = (
+            "stopped by SIGTERM" if coached.code == EXIT_TERMINATED else "interrupted (Ctrl-C)"
+        )
+        print(f"posecoach: {stopped}; the report and video so far are saved", file=sys.stderr)
+    elif coached.code == EXIT_NOBODY:
         print(
-            f"posecoach: nobody was found in {source.name}: make sure the whole body is in view "
-            "and well lit",
+            f"posecoach: nobody was found in {coached.source}: make sure the whole body is in "
+            "view and well lit",
             file=sys.stderr,
         )
-        return EXIT_NOBODY
-    return EXIT_OK
+    return coached.code
+
+
+def _stopped_code(interrupt: KeyboardInterrupt) -> int:
+    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM stops the command as Ctrl-C does: `errors.Terminated`, a KeyboardInterrupt, is
+    raised in the main thread, so every Ctrl-C path saves what it has. Not where signals
+    cannot be set (another thread) or SIGTERM is ignored (the parent wanted it so)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1158,6 +1283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="posecoach: %(levelname)s: %(message)s",
     )
+    with _sigterm_stops():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if "pose_dirs" in vars(args):  # every command that takes --poses
             args.pose_dirs = _pose_dirs([*args.pose_dirs, *vars(args).get("show_pose_dirs", [])])
@@ -1185,9 +1315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"posecoach: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("posecoach: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM
+        print(f"posecoach: {stop_reason(interrupt)}", file=sys.stderr)
+        return _stopped_code(interrupt)
 
 
 def _silence_native_logs() -> None:

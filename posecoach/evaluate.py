@@ -743,6 +743,8 @@ def run_job(job: Job) -> Row:
         still = source.independent_frames
         # A recording carries its landmarks: the model is not loaded for it.
         recorded = isinstance(source, RecordingSource)
+        if isinstance(source, RecordingSource):
+            source.accept_cut_off = True  # measure the frames there are (it warns of the rest)
         estimator = None if recorded else create_estimator(None, static_images=still)
         try:
             coach = Coach(pose)

@@ -7,10 +7,8 @@ written so far is finalised and the report is written before the loop returns or
 from __future__ import annotations
 
 import collections
-import contextlib
 import logging
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -21,8 +19,9 @@ from typing import Any, Generic, TypeVar, cast
 import numpy as np
 
 from posecoach.coach import Assessment, Coach
-from posecoach.errors import PosecoachError
+from posecoach.errors import PosecoachError, stop_reason
 from posecoach.estimator import PoseEstimator
+from posecoach.interrupts import StopRequest, sigint_deferred
 from posecoach.landmarks import Landmarks
 from posecoach.overlay import annotate, banner
 from posecoach.recording import RecordedFrame
@@ -52,7 +51,8 @@ class SessionResult:
     report: dict[str, Any]  # the report's content, as written
     report_path: Path | None
     video_path: Path | None  # None when no frame was written
-    interrupted: bool
+    # The Ctrl-C, or SIGTERM (errors.Terminated), that stopped the session; None otherwise.
+    interrupted: KeyboardInterrupt | None
 
 
 class _FpsMeter:
@@ -164,7 +164,13 @@ class _Renderer:
         self._thread.start()
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while True:
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
             if self.error is not None:
                 continue  # keep taking, so the analysis is never stuck on a full queue
             try:
@@ -197,11 +203,14 @@ class _Renderer:
         else:
             self._timing.shown(frame.timestamp_ms)
 
-    def submit(self, frame: Frame, assessment: Assessment, timing: str | None) -> None:
-        """Queue a frame to draw (waiting while the queue is full)."""
+    def submit(
+        self, frame: Frame, assessment: Assessment, timing: str | None, stop: StopRequest
+    ) -> None:
+        """Queue a frame to draw (waiting while the queue is full, unless asked to stop)."""
         while True:
             if self.error is not None:
                 raise self.error
+            stop.check()
             try:
                 self._queue.put((frame, assessment, timing), timeout=0.1)
                 return
@@ -216,7 +225,7 @@ class _Renderer:
 
     def close(self) -> None:
         """Draw and write every frame queued so far, then stop."""
-        self._queue.put(None)
+        self._queue.put(None)  # the queue is drained meanwhile: there is always room soon
         self._thread.join()
         if self.error is not None:
             raise self.error
@@ -228,6 +237,7 @@ def assess(
     coach: Coach,
     stride: int = 1,
     threads: bool = False,
+    stop: StopRequest | None = None,
 ) -> Generator[tuple[Frame, Assessment], None, None]:
     """Every `stride`th frame of `source` with the coach's assessment of it: the loop every
     command runs. Unrelated stills (an image folder) are judged each on its own: nothing
@@ -237,18 +247,21 @@ def assess(
     With `threads`, the work is a pipeline: a file's frames are decoded a few ahead in one
     thread, the model runs in another, and the coach judges in the caller's, each on the
     frame after the other's. A camera (`source.realtime`) keeps its newest frame for the
-    model: it is never more than one frame ahead of the coach.
+    model: it is never more than one frame ahead of the coach. `stop` is checked while
+    waiting for the threads.
     """
-    stages: list[_Prefetch] = []
-    frames: Iterator[Frame] = source.frames(stride)
-    if threads and not source.realtime:
-        frames = _Prefetch(frames, depth=4, name="posecoach-decode")
-        stages.append(frames)
-    found: Iterator[tuple[Frame, Landmarks | None]] = _landmarks(frames, estimator, source.name)
-    if threads:
-        found = _Prefetch(found, depth=1 if source.realtime else 2, name="posecoach-model")
-        stages.append(found)
+    stages: list[_Prefetch[Any]] = []
+    check = stop.check if stop is not None else None
     try:
+        frames: Iterator[Frame] = source.frames(stride)
+        if threads and not source.realtime:
+            stages.append(_Prefetch(frames, depth=4, name="posecoach-decode", on_wait=check))
+            frames = stages[-1]
+        found: Iterator[tuple[Frame, Landmarks | None]] = _landmarks(frames, estimator, source.name)
+        if threads:
+            depth = 1 if source.realtime else 2
+            stages.append(_Prefetch(found, depth=depth, name="posecoach-model", on_wait=check))
+            found = stages[-1]
         for frame, landmarks in found:
             if source.independent_frames:
                 coach.new_scene()
@@ -278,8 +291,15 @@ class _Prefetch(Generic[T]):
 
     _END = object()
 
-    def __init__(self, items: Iterator[T], depth: int, name: str) -> None:
+    def __init__(
+        self,
+        items: Iterator[T],
+        depth: int,
+        name: str,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
         self._items = items
+        self._on_wait = on_wait  # called while the reader waits (it may raise, to stop)
         self._queue: queue.Queue[Any] = queue.Queue(depth)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -315,6 +335,8 @@ class _Prefetch(Generic[T]):
             except queue.Empty:
                 if self._stopping.is_set():
                     raise StopIteration from None
+                if self._on_wait is not None:
+                    self._on_wait()
         if item is self._END:
             self._queue.put(item)  # a second call ends too
             raise StopIteration
@@ -343,69 +365,76 @@ def run_session(
 ) -> SessionResult:
     """Run the coaching loop over `source` until it ends or the user stops it.
 
-    Three threads share the work: one reads frames (the camera's newest, or a file's next
-    few decoded ahead), this one runs the model and the coach, one draws and writes the
-    video. The window is shown from this thread. However the loop ends, the report is
-    written and the video finalised before this returns or re-raises.
+    Four threads share the work: one reads frames (the camera's newest, or a file's next
+    few decoded ahead), one runs the model, this one runs the coach and shows the window,
+    one draws and writes the video. Ctrl-C and SIGTERM are acted on between frames. However
+    the loop ends, the report is written and the video finalised before this returns or
+    re-raises.
     """
     pose = coach.pose
     report = SessionReport(pose=pose, source=source.name, model=model_name, stride=stride)
     video: VideoSink | ImageSink | None = None
     window: WindowSink | None = None
     renderer: _Renderer | None = None
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     meter = _FpsMeter()
     timing = Timing(realtime=source.realtime)
-    stream = assess(source, estimator, coach, stride, threads=True)
-    try:
-        if outputs.video_path is not None:
-            video = open_frame_sink(outputs.video_path, source.fps / stride)
-        if outputs.window_title:
-            window = WindowSink(outputs.window_title)
-        renderer = _Renderer(pose, video, window is not None, outputs.mirror, timing)
-        shown: np.ndarray | None = None
-        for frame, assessment in stream:
-            report.add(assessment)
-            timing.analysed += 1
-            timing.dropped = source.dropped
-            if outputs.on_frame is not None:
-                outputs.on_frame(assessment)
-            renderer.submit(frame, assessment, timing.text(meter.tick()))
-            if window is None:
-                continue
-            newest = renderer.newest()
-            if newest is not None:
-                shown = newest[0]
-                key = window.show(shown)
-                timing.shown(newest[1])
-            else:
-                key = window.poll()
-            if key is Key.MUTE:
-                coach.muted = not coach.muted
-            if key is Key.PAUSE and shown is not None:
-                key = _wait_while_paused(window, shown)
-            if key is Key.QUIT:
-                report.ended_by = "stopped by the user"
-                break
-    except KeyboardInterrupt:
-        interrupted = True
-        report.ended_by = "interrupted (Ctrl-C)"
-        report.complete = False
-    except BaseException as error:
-        report.ended_by = f"failed: {error}"
-        report.complete = False
-        raise
-    finally:
-        stream.close()  # stops reading ahead before the source is released
-        report_data = _finish(report, timing, source, renderer, video, window, outputs)
+    stop = StopRequest()
+    with stop.handling():
+        stream = assess(source, estimator, coach, stride, threads=True, stop=stop)
+        try:
+            if outputs.video_path is not None:
+                video = open_frame_sink(outputs.video_path, source.fps / stride)
+            if outputs.window_title:
+                window = WindowSink(outputs.window_title)
+            renderer = _Renderer(pose, video, window is not None, outputs.mirror, timing)
+            shown: np.ndarray | None = None
+            for frame, assessment in stream:
+                stop.check()
+                timing.analysed += 1
+                timing.dropped = source.dropped
+                # Queued for the video before it counts in the report: a stop while this
+                # waits for room leaves the frame out of both.
+                renderer.submit(frame, assessment, timing.text(meter.tick()), stop)
+                report.add(assessment)
+                if outputs.on_frame is not None:
+                    outputs.on_frame(assessment)
+                if window is None:
+                    continue
+                newest = renderer.newest()
+                if newest is not None:
+                    shown = newest[0]
+                    key = window.show(shown)
+                    timing.shown(newest[1])
+                else:
+                    key = window.poll()
+                if key is Key.MUTE:
+                    coach.muted = not coach.muted
+                if key is Key.PAUSE and shown is not None:
+                    key = _wait_while_paused(window, shown, stop)
+                if key is Key.QUIT:
+                    report.ended_by = "stopped by the user"
+                    break
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (errors.Terminated)
+            interrupted = interrupt
+            report.ended_by = stop_reason(interrupt)
+            report.complete = False
+        except BaseException as error:
+            report.ended_by = f"failed: {error}"
+            report.complete = False
+            raise
+        finally:
+            stream.close()  # stops the reading threads before the source is released
+            report_data = _finish(report, timing, source, renderer, video, window, outputs)
     written = outputs.video_path if video is not None and video.frames > 0 else None
     return SessionResult(report_data, outputs.report_path, written, interrupted)
 
 
-def _wait_while_paused(window: WindowSink, shown: np.ndarray) -> Key:
+def _wait_while_paused(window: WindowSink, shown: np.ndarray, stop: StopRequest) -> Key:
     """Hold the current frame on screen until space (resume) or q (quit)."""
     paused = banner(shown, "Paused (space: resume, q: quit)")
     while True:
+        stop.check()
         key = window.show(paused, wait_ms=50)
         if key is Key.PAUSE:
             return Key.NONE
@@ -437,6 +466,9 @@ def _finish(
             failure = error
             report.ended_by = f"failed: {error}"
             report.complete = False
+        report.skipped = source.skipped
+        if source.skipped:  # frames of a damaged video that could not be decoded: not covered
+            report.complete = False
         report.timing = timing.summary()
         data = report.to_dict(fps=None if source.live else source.fps / report.stride)
         try:
@@ -448,24 +480,15 @@ def _finish(
                         f"cannot write report {outputs.report_path}: {error.strerror or error}"
                     ) from error
         finally:
-            if video is not None:
-                video.close()
-            if window is not None:
-                window.close()
-            source.close()
+            try:
+                if video is not None:
+                    video.close()
+            finally:
+                try:
+                    if window is not None:
+                        window.close()
+                finally:
+                    source.close()
         if failure is not None:
             raise failure
     return data
-
-
-@contextlib.contextmanager
-def sigint_deferred() -> Iterator[None]:
-    """Ignore Ctrl-C for the duration (main thread only; elsewhere signals can't be set)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

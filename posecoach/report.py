@@ -47,6 +47,7 @@ class SessionReport:
     ended_by: str = "end of input"
     complete: bool = True
     stride: int = 1  # every Nth frame analysed
+    skipped: int = 0  # frames of a damaged video that could not be decoded, left out
     # How fast the session went (`pipeline.Timing.summary`): frames per second, and for a
     # camera the latency and the frames dropped.
     timing: dict[str, Any] = field(default_factory=dict)
@@ -177,6 +178,7 @@ class SessionReport:
             "cues": self.cues,
             "events": [e for e in self.events if e["event"] != EventKind.REP_PEAK.value],
             "stride": self.stride,
+            "skipped_frames": self.skipped,
             "timing": self.timing,
             "ended_by": self.ended_by,
             "complete": self.complete,

@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".avif")
 DEFAULT_IMAGE_FPS = 30.0
+# A video that ends this close to the frame count its container declares ends as it should:
+# most containers count exactly, some (a fragmented mp4) estimate from the duration, a few
+# frames off. Further short, it was cut off or damaged.
+EARLY_END_TOLERANCE_FRAMES = 5
+EARLY_END_TOLERANCE_FRACTION = 0.01
+# Frames in a row that cannot be decoded before a video is taken to end there: OpenCV reads
+# on past a damaged frame, one failed read per frame, and past the end fails at once.
+MAX_UNDECODABLE_RUN = 250
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,8 @@ class FrameSource:
     # True for a camera: frames arrive in real time and stale ones are dropped (`dropped`).
     realtime: bool = False
     dropped: int = 0
+    # Frames that could not be decoded and were left out (a damaged video), so far.
+    skipped: int = 0
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -105,7 +115,14 @@ def _read_image(path: Path) -> np.ndarray:
 
 
 class VideoFileSource(FrameSource):
-    """A video file, decoded frame by frame; timestamps from the frame index and fps."""
+    """A video file, decoded frame by frame; timestamps from the frame index and fps.
+
+    A damaged frame that OpenCV cannot decode, with good ones after it, is left out and
+    counted in `skipped` (a warning at the end says how many); the frames after it keep their
+    own index and time. A video that stops clearly before the frame count its container
+    declares (cut off, or damaged beyond reading on) raises SourceError once every frame
+    before the break has been yielded.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -133,20 +150,55 @@ class VideoFileSource(FrameSource):
 
     def frames(self, stride: int = 1) -> Iterator[Frame]:
         """Every `stride`th frame; the ones between are skipped without being converted."""
-        index = 0
+        index = 0  # of the next frame: frames that fail to decode count too, to keep time
+        failed: list[int] = []  # the wanted frames among the failed reads in a row
+        run = 0  # failed reads in a row
+        first_skipped: int | None = None
+        yielded = 0
+        self.skipped = 0
         while True:
-            if index % stride:
-                if not self._capture.grab():
-                    break
+            wanted = index % stride == 0
+            image = None
+            if wanted:
+                ok, image = self._capture.read()
+            else:
+                ok = self._capture.grab()
+            if not ok or (wanted and image is None):
+                run += 1
+                if wanted:
+                    failed.append(index)
+                if run >= MAX_UNDECODABLE_RUN or 0 < self._frame_count <= index + 1:
+                    break  # the end, or nothing more can be read
                 index += 1
                 continue
-            ok, image = self._capture.read()
-            if not ok or image is None:
-                break
-            yield Frame(image, index * 1000.0 / self.fps, index)
+            if failed:  # damaged frames with a good one after them: left out
+                self.skipped += len(failed)
+                first_skipped = failed[0] if first_skipped is None else first_skipped
+                failed = []
+            run = 0
+            if image is not None:  # a wanted frame
+                yield Frame(image, index * 1000.0 / self.fps, index)
+                yielded += 1
             index += 1
-        if index == 0:
+        if self.skipped:
+            log.warning(
+                "%s: %d frame(s) could not be decoded and were left out, the first at %.2f s "
+                "(is the file damaged?)",
+                self.path,
+                self.skipped,
+                (first_skipped or 0) / self.fps,
+            )
+        if yielded == 0:
             raise SourceError(f"cannot read video {self.path}: no frame could be decoded")
+        ended_at = index + 1 - run  # the frames before the end, decoded or not
+        tolerance = max(
+            EARLY_END_TOLERANCE_FRAMES, EARLY_END_TOLERANCE_FRACTION * self._frame_count
+        )
+        if self._frame_count - ended_at > tolerance:
+            raise SourceError(
+                f"video {self.path} ends early, after {ended_at} of its {self._frame_count} "
+                "frames: the rest could not be decoded (is the file truncated or damaged?)"
+            )
 
     def close(self) -> None:
         self._capture.release()
@@ -258,7 +310,7 @@ class CameraSource(FrameSource):
 
     def __iter__(self) -> Iterator[Frame]:
         self._stop_grabber()
-        grabber = self._grabber = _Grabber(self._capture, self._read_failed)
+        grabber = self._grabber = _Grabber(self._capture, self._read_failed, self._stalled)
         try:
             while True:
                 frame = grabber.take()
@@ -274,13 +326,21 @@ class CameraSource(FrameSource):
         if failures >= self.max_failed_reads:
             raise CameraError(f"{self.name} stopped delivering frames (was it unplugged?)")
 
-    def _stop_grabber(self) -> None:
-        if self._grabber is not None:
-            self._grabber.stop()
+    def _stalled(self, seconds: float) -> CameraError:
+        return CameraError(
+            f"{self.name} gave no picture for {seconds:.0f} s (was it unplugged, or is another "
+            "program using it?)"
+        )
+
+    def _stop_grabber(self) -> bool:
+        """Stop the capture thread; False when it is still stuck in a read."""
+        return self._grabber is None or self._grabber.stop()
 
     def close(self) -> None:
-        self._stop_grabber()
-        self._capture.release()
+        if self._stop_grabber():
+            self._capture.release()
+        else:  # releasing a device another thread is reading can crash the process
+            log.warning("%s is stuck in a read: left open", self.name)
 
 
 class _Grabber:
@@ -291,9 +351,17 @@ class _Grabber:
     None at an ordinary end and raises anything else.
     """
 
-    def __init__(self, capture: Any, read_failed: Callable[[int], None]) -> None:
+    STALL_S = 10.0  # no frame for this long while one is awaited: the camera is gone
+
+    def __init__(
+        self,
+        capture: Any,
+        read_failed: Callable[[int], None],
+        stalled: Callable[[float], BaseException],
+    ) -> None:
         self._capture = capture
         self._read_failed = read_failed
+        self._stalled = stalled
         self._condition = threading.Condition()
         self._newest: Frame | None = None
         self._ended: BaseException | None = None  # StopIteration at an ordinary end
@@ -328,10 +396,13 @@ class _Grabber:
     def take(self) -> Frame | None:
         """The newest frame not taken yet, waiting for one; None when the input has ended
         (or reading was stopped)."""
+        waited_since = time.monotonic()
         with self._condition:
             while self._newest is None and self._ended is None:
                 if self._stopping:
                     return None
+                if time.monotonic() - waited_since > self.STALL_S:
+                    raise self._stalled(self.STALL_S)
                 self._condition.wait(timeout=0.1)
             if self._newest is not None:
                 frame, self._newest = self._newest, None
@@ -341,11 +412,13 @@ class _Grabber:
             assert self._ended is not None
             raise self._ended
 
-    def stop(self) -> None:
-        """Stop reading (waits for the read in progress: the capture may then be released)."""
+    def stop(self) -> bool:
+        """Stop reading, waiting for the read in progress; True when it has stopped (the
+        capture may then be released), False when a read is stuck."""
         self._stopping = True
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=5.0)
+        return not self._thread.is_alive()
 
 
 class VideoCamera:

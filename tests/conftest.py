@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,15 +40,20 @@ def virtual_display() -> Iterator[str]:
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         pytest.skip("needs a screen: no DISPLAY and no Xvfb (apt-get install xvfb)")
-    display = ":97"
+    # Xvfb picks a free display number and writes it to the pipe (several may run at once).
+    read_end, write_end = os.pipe()
     process = subprocess.Popen(
-        [xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
-    time.sleep(1.0)
-    if process.poll() is not None:
+    os.close(write_end)
+    with os.fdopen(read_end) as announced:
+        number = announced.readline().strip()
+    if not number or process.poll() is not None:
         pytest.skip("Xvfb did not start")
+    display = f":{number}"
     os.environ["DISPLAY"] = display
     try:
         yield display

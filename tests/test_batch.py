@@ -137,7 +137,9 @@ def test_output_options_name_folders_with_several_files(tmp_path, capsys, option
 
 
 def coached(code: int) -> Coached:
-    return Coached("x", code, 10, 1.0, 1.0, 0, 0.0, {}, {}, None, None, code != EXIT_INTERRUPTED)
+    complete = code not in (EXIT_INTERRUPTED, EXIT_ERROR)
+    skipped = 3 if code == EXIT_ERROR else 0
+    return Coached("x", code, 10, 1.0, 1.0, 0, 0.0, {}, {}, None, None, complete, skipped)
 
 
 def test_the_exit_code_is_the_most_serious_of_the_files():

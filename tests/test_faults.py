@@ -23,7 +23,7 @@ import pytest
 from posecoach import estimator as estimator_module
 from posecoach import report as report_module
 from posecoach import sources
-from posecoach.cli import EXIT_ERROR, EXIT_OK, EXIT_TERMINATED, main
+from posecoach.cli import EXIT_ERROR, EXIT_TERMINATED, main
 from posecoach.evaluate import find_jobs, run_job
 from posecoach.recording import (
     HEADER_START,
@@ -164,9 +164,9 @@ def test_damaged_frames_in_the_middle_are_left_out_and_the_rest_coached(
     assert bad and len(good) + len(bad) == CLIP_FRAMES
     signals = tmp_path / "s.csv"
     code, report, video = replay(tmp_path, clip, "--signals", str(signals))
-    assert code == EXIT_OK
+    assert code == EXIT_ERROR  # incomplete work: not a success
     data = json.loads(report.read_text())
-    assert data["frames"] == len(good)
+    assert data["frames"] == len(good) and data["skipped_frames"] == len(bad)
     assert data["complete"] is False and data["ended_by"] == "end of input"
     left_out = [r.getMessage() for r in caplog.records if "were left out" in r.getMessage()]
     assert left_out == [

@@ -266,7 +266,8 @@ def test_replaying_a_cut_off_recording_says_how_many_frames_were_lost(tmp_path, 
     path.write_bytes(path.read_bytes()[:-10])
     report = tmp_path / "r.json"
     args = ["replay", str(path), "--pose", KNEEL, "--no-window", "--report", str(report)]
-    assert main([*args, "--out", str(tmp_path / "v.mp4")]) == EXIT_OK
+    # Coached to its last complete frame, then an error: the session is incomplete.
+    assert main([*args, "--out", str(tmp_path / "v.mp4")]) == EXIT_ERROR
     (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
     assert "cut off: 1 frame(s) lost; replaying the 29 complete ones" in warning.getMessage()
     assert json.loads(report.read_text())["frames"] == 29

@@ -4,6 +4,8 @@ memory; with stand-in cameras and a stand-in model (no pose model here)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 
@@ -11,9 +13,10 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.cli import EXIT_NOBODY, main
+from posecoach.cli import EXIT_NOBODY, EXIT_TERMINATED, main
 from posecoach.coach import Coach
-from posecoach.errors import CameraError
+from posecoach.errors import CameraError, Terminated
+from posecoach.interrupts import StopRequest
 from posecoach.pipeline import Outputs, Timing, _Prefetch, run_session
 from posecoach.posefile import load_pose
 from posecoach.report import Sample
@@ -226,3 +229,72 @@ def test_a_sample_keeps_every_value_then_a_bounded_representative_share():
     for value in values:
         again.add(float(value))
     assert again.median() == big.median()  # the same values give the same answer
+
+
+class StuckCapture(FakeCapture):
+    """A camera whose reads hang after its frames, as a wedged driver's can."""
+
+    def __init__(self, frames) -> None:
+        super().__init__(frames, paced=False)
+        self.unstick = threading.Event()
+
+    def read(self):
+        if self.index >= len(self.frames):
+            self.unstick.wait(timeout=5)
+            return False, None
+        return super().read()
+
+
+def test_a_camera_that_hangs_ends_the_session_and_is_not_released_mid_read(monkeypatch):
+    monkeypatch.setattr("posecoach.sources._Grabber.STALL_S", 0.3)
+    capture = StuckCapture(frames_of(3))
+    source = CameraSource(capture=capture, name="camera 4")
+    with pytest.raises(CameraError, match="camera 4 gave no picture for 0 s"):
+        for _ in source:
+            pass
+    monkeypatch.setattr("posecoach.sources._Grabber.stop", lambda self: False)
+    source.close()
+    assert not capture.released  # still stuck in a read: left open rather than crash
+    capture.unstick.set()
+
+
+def test_signals_during_the_loop_are_noted_and_raised_between_frames():
+    stop = StopRequest()
+    with stop.handling():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)  # the handler runs: nothing is raised here
+        assert isinstance(stop.pending, Terminated)
+        with pytest.raises(Terminated):
+            stop.check()
+    assert signal.getsignal(signal.SIGTERM) is not stop._note
+
+
+def test_sigterm_during_a_replay_stops_it_with_everything_saved(tmp_path, monkeypatch):
+    """SIGTERM at many moments, from the threads' start to their end: each run stops with the
+    report and video saved and matching, never hangs."""
+    from posecoach import estimator as estimator_module
+
+    monkeypatch.setattr(estimator_module, "create_estimator", lambda *a, **k: SlowModel(0.002))
+    path = tmp_path / "clip.avi"
+    write_video(path, frames=60)
+    previous = signal.signal(signal.SIGTERM, lambda *a: None)  # a stray one must not kill pytest
+    try:
+        codes = set()
+        for delay in np.linspace(0.0, 0.25, 12):
+            timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGTERM))
+            report, video = tmp_path / "r.json", tmp_path / "v.avi"
+            report.unlink(missing_ok=True)
+            timer.start()
+            argv = ["replay", str(path), "--pose", "bridge", "--no-window"]
+            code = main([*argv, "--report", str(report), "--out", str(video)])
+            timer.join()
+            codes.add(code)
+            if report.exists():
+                data = json.loads(report.read_text())
+                if code == EXIT_TERMINATED:
+                    assert data["ended_by"] == "stopped by SIGTERM" and not data["complete"]
+                frames = cv2.VideoCapture(str(video)).get(cv2.CAP_PROP_FRAME_COUNT)
+                assert frames == data["frames"]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert EXIT_TERMINATED in codes
