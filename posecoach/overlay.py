@@ -6,6 +6,7 @@ same on a 480p webcam and a 1080p video.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -52,8 +53,42 @@ def _text(
     color: Color,
     thickness: int,
 ) -> None:
-    cv2.putText(image, text, origin, FONT, scale, (0, 0, 0), thickness + 2, cv2.LINE_AA)
-    cv2.putText(image, text, origin, FONT, scale, color, thickness, cv2.LINE_AA)
+    """`text` in `color` with a black outline, its baseline starting at `origin`.
+
+    Each text is drawn once into a small picture and kept (most of the overlay's texts are
+    the same from frame to frame), then blended in where it goes: the same pixels as drawing
+    it on the frame, for a fraction of the cost."""
+    sprite, alpha, (left, top) = _text_sprite(text, scale, color, thickness)
+    x0, y0 = origin[0] - left, origin[1] - top
+    # The part of the sprite inside the image.
+    sx0, sy0 = max(-x0, 0), max(-y0, 0)
+    sx1 = min(sprite.shape[1], image.shape[1] - x0)
+    sy1 = min(sprite.shape[0], image.shape[0] - y0)
+    if sx1 <= sx0 or sy1 <= sy0:
+        return
+    region = image[y0 + sy0 : y0 + sy1, x0 + sx0 : x0 + sx1]
+    weight = alpha[sy0:sy1, sx0:sx1]
+    blended = region * (255 - weight) + sprite[sy0:sy1, sx0:sx1] * weight
+    region[:] = (blended + 127) // 255
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_sprite(
+    text: str, scale: float, color: Color, thickness: int
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """The outlined text on black, its coverage (0-255, per pixel, for all three channels),
+    and where its baseline origin lies in it."""
+    outline = thickness + 2
+    (width, height), baseline = cv2.getTextSize(text, FONT, scale, outline)
+    pad = outline + 2
+    size = (height + baseline + 2 * pad, width + 2 * pad)
+    origin = (pad, pad + height)
+    sprite = np.zeros((*size, 3), np.uint8)
+    coverage = np.zeros(size, np.uint8)
+    cv2.putText(coverage, text, origin, FONT, scale, (255,), outline, cv2.LINE_AA)
+    cv2.putText(sprite, text, origin, FONT, scale, color, thickness, cv2.LINE_AA)
+    weight = np.repeat(coverage[:, :, None], 3, axis=2).astype(np.uint16)
+    return sprite.astype(np.uint16), weight, origin
 
 
 def _panel(
