@@ -83,6 +83,9 @@ class PoseSpec:
     path: Path
     # The values set above the pose file, one per name (see posecoach/overrides.py).
     overrides: tuple[OverriddenValue, ...] = ()
+    # The rule whose value says how far the stretch went (progress over sessions, per side);
+    # for reps the counter's signal. None: no such measure (a rest).
+    range_rule: str | None = None
 
     def overridden(self, name: str) -> OverriddenValue | None:
         """What set the value `name` ("rule_id.key", "target.hold_s", "counter.peak"), or
@@ -118,6 +121,7 @@ _TOP_KEYS = {
     "target",
     "counter",
     "rules",
+    "range_rule",
 }
 _RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when", "raw", "praise"}
 
@@ -370,6 +374,12 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
     elif raw_counter is not None:
         check.add("counter", 'only used with mode = "reps"')
 
+    range_rule: str | None = check.string(data, "range_rule", "", required=False) or None
+    if "range_rule" not in data and counter is not None:
+        range_rule = counter.signal
+    if range_rule is not None and range_rule not in seen:
+        check.add("range_rule", f"names no rule of this pose: expecting one of {sorted(seen)}")
+
     if check.problems:
         raise PoseFileError(str(path), check.problems)
     assert mode is not None and view is not None and target_value is not None
@@ -385,6 +395,7 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
         rules=tuple(rules),
         counter=counter,
         path=path,
+        range_rule=range_rule,
     )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from posecoach import __version__
 from posecoach.coach import Assessment, SideTotals, Status
 from posecoach.posefile import PoseSpec
-from posecoach.rules import Rule, When
+from posecoach.rules import Rule, RuleResult, When
 from posecoach.temporal import EventKind
 
 REPORT_VERSION = 1
@@ -52,6 +52,12 @@ class SessionReport:
     # camera the latency and the frames dropped.
     timing: dict[str, Any] = field(default_factory=dict)
     _rules: dict[str, _RuleTally] = field(default_factory=dict)
+    # Seconds in position with no form rule failing, per side ("all" when not per side).
+    _good_form_s: dict[str, float] = field(default_factory=dict)
+    _last_ms: float | None = None
+    # Form faults: spans of a form rule failing in position (closed ones, and those open).
+    _faults: list[dict[str, Any]] = field(default_factory=list)
+    _open_faults: dict[str, _Fault] = field(default_factory=dict)
     # Per side, each rule's values while in position (for the side comparison): a sample of
     # bounded size, so a long session does not grow the report's memory.
     _side_values: dict[str, dict[str, Sample]] = field(default_factory=dict)
@@ -61,6 +67,7 @@ class SessionReport:
 
     def add(self, assessment: Assessment) -> None:
         """Account for one frame."""
+        self._account_form(assessment)
         self.frames += 1
         if self.first_ms is None:
             self.first_ms = assessment.timestamp_ms
@@ -96,6 +103,65 @@ class SessionReport:
             self.events.append(entry)
         self.totals = assessment.totals
 
+    def _account_form(self, assessment: Assessment) -> None:
+        """Time in good form, and the spans in which a form rule failed (a fault)."""
+        now = assessment.timestamp_ms
+        step_s = 0.0 if self._last_ms is None else min(max(now - self._last_ms, 0.0), 500) / 1000
+        self._last_ms = now
+        side = (
+            assessment.side.value if self.pose.per_side and assessment.side is not None else "all"
+        )
+        failing: list[RuleResult] = []
+        if assessment.status is Status.IN_POSITION:
+            rep_counted = any(e.kind is EventKind.REP_COUNTED for e in assessment.events)
+            failing = [
+                r
+                for r in assessment.results
+                if r.passed is False
+                and not r.rule.gate
+                and (r.rule.when is When.ALWAYS or rep_counted)
+            ]
+            if not failing:
+                self._good_form_s[side] = self._good_form_s.get(side, 0.0) + step_s
+        for result in failing:
+            fault = self._open_faults.get(result.rule.id)
+            if fault is not None and now - fault.last_ms <= FAULT_GAP_MS and fault.side == side:
+                fault.last_ms = now
+                continue
+            if fault is not None:
+                self._close_fault(fault)
+            self._open_faults[result.rule.id] = _Fault(result.rule, side, now, now)
+        failing_ids = {r.rule.id for r in failing}
+        for rule_id, fault in list(self._open_faults.items()):
+            if rule_id not in failing_ids and now - fault.last_ms > FAULT_GAP_MS:
+                self._close_fault(self._open_faults.pop(rule_id))
+
+    def _close_fault(self, fault: _Fault) -> None:
+        entry = self._fault_entry(fault)
+        if entry is not None:
+            self._faults.append(entry)
+
+    def _fault_entry(self, fault: _Fault) -> dict[str, Any] | None:
+        """A fault as the report lists it; None for a flicker too short to be one (a rule
+        judged once a rep counts however short)."""
+        if fault.rule.when is When.ALWAYS and fault.last_ms - fault.start_ms < FAULT_MIN_MS:
+            return None
+        entry: dict[str, Any] = {
+            "rule": fault.rule.id,
+            "cue": fault.rule.cue,
+            "start_s": self._t_s(fault.start_ms),
+            "end_s": self._t_s(fault.last_ms),
+        }
+        if fault.side != "all":
+            entry["side"] = fault.side
+        return entry
+
+    def faults(self) -> list[dict[str, Any]]:
+        """Every fault so far, in the order they began (those still going included)."""
+        still = [self._fault_entry(fault) for fault in self._open_faults.values()]
+        entries = self._faults + [entry for entry in still if entry is not None]
+        return sorted(entries, key=lambda entry: entry["start_s"])
+
     def _sides(self) -> dict[str, dict[str, Any]]:
         """Per side: reps, seconds held, the furthest rep, and each rule's median value while
         in position (how far the stretch went on that side)."""
@@ -104,15 +170,24 @@ class SessionReport:
             if name == "all":
                 continue
             values = self._side_values.get(name, {})
+            medians = {rule_id: round(sample.median(), 2) for rule_id, sample in values.items()}
+            best = None if totals.best is None else round(totals.best, 1)
             sides[name] = {
                 "reps": totals.reps,
                 "hold_s": round(totals.hold_s, 2),
-                "best_rep": None if totals.best is None else round(totals.best, 1),
-                "rule_medians": {
-                    rule_id: round(sample.median(), 2) for rule_id, sample in values.items()
-                },
+                "good_form_s": round(self._good_form_s.get(name, 0.0), 2),
+                "best_rep": best,
+                "range": self._range(best, medians),
+                "rule_medians": medians,
             }
         return sides
+
+    def _range(self, best_rep: float | None, medians: dict[str, float]) -> float | None:
+        """How far the stretch went: the furthest rep for reps, else the range rule's median
+        in position (None without one)."""
+        if self.pose.counter is not None:
+            return best_rep
+        return None if self.pose.range_rule is None else medians.get(self.pose.range_rule)
 
     def _denominator(self, rule: Rule, detected: int) -> int:
         if rule.when is When.ALWAYS:
@@ -162,6 +237,8 @@ class SessionReport:
             else 0.0,
             "reps": sum(t.reps for t in self.totals.values()),
             "hold_s": round(sum(t.hold_s for t in self.totals.values()), 2),
+            "good_form_s": round(sum(self._good_form_s.values()), 2),
+            "range_rule": self.pose.range_rule,
             "sides": sides,
             "side_difference": _side_difference(sides) if len(sides) == 2 else None,
             # Per rule, the fraction of detected frames in which it was judged and passed; for
@@ -177,6 +254,9 @@ class SessionReport:
             },
             "cues": self.cues,
             "events": [e for e in self.events if e["event"] != EventKind.REP_PEAK.value],
+            # Spans in which a form rule failed while in position (a rule judged at the top of
+            # each rep: the moments a counted rep failed it).
+            "faults": self.faults(),
             "stride": self.stride,
             "skipped_frames": self.skipped,
             "timing": self.timing,
@@ -209,6 +289,18 @@ class Sample:
         return float(np.median(self._values[: min(self._seen, len(self._values))]))
 
 
+FAULT_GAP_MS = 500.0  # a rule passing again for less than this does not end its fault
+FAULT_MIN_MS = 500.0  # shorter failures are flicker (no cue is given for them either)
+
+
+@dataclass
+class _Fault:
+    rule: Rule
+    side: str
+    start_ms: float
+    last_ms: float
+
+
 def _side_difference(sides: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Right minus left: reps, seconds held, and each rule's median value."""
     left, right = sides["left"], sides["right"]
@@ -217,9 +309,12 @@ def _side_difference(sides: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for rule_id, value in left["rule_medians"].items()
         if rule_id in right["rule_medians"]
     }
+    ranges = (left["range"], right["range"])
     return {
         "reps": right["reps"] - left["reps"],
         "hold_s": round(right["hold_s"] - left["hold_s"], 2),
+        "good_form_s": round(right["good_form_s"] - left["good_form_s"], 2),
+        "range": None if None in ranges else round(ranges[1] - ranges[0], 2),
         "rule_medians": medians,
     }
 
