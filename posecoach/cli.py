@@ -46,7 +46,9 @@ from posecoach.rules import UNIT_WORDS, Rule, When, range_text
 
 if TYPE_CHECKING:
     from posecoach.estimator import PoseEstimator
+    from posecoach.history import Saved
     from posecoach.sources import FrameSource
+    from posecoach.speech import Voice
 
 log = logging.getLogger("posecoach")
 
@@ -171,6 +173,13 @@ def _build_parser() -> argparse.ArgumentParser:
             help="draw every rule's value over time, with thresholds and verdicts (PNG)",
         )
         sub.add_argument(
+            "--html",
+            type=Path,
+            metavar="FILE.html",
+            help="also write the report as one self-contained web page, with the signals plot "
+            "and the best and worst moments (one source only)",
+        )
+        sub.add_argument(
             "--record",
             type=Path,
             metavar="FILE.pcrec",
@@ -195,6 +204,16 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="VIDEO",
         help="use this video as the camera, played in real time (try live mode without a webcam)",
     )
+    live.add_argument(
+        "--no-history",
+        action="store_true",
+        help="do not add this session's numbers to the history (see 'posecoach history')",
+    )
+    live.add_argument(
+        "--no-voice",
+        action="store_true",
+        help="do not speak the cues (v in the window turns the voice on or off)",
+    )
 
     replay = commands.add_parser(
         "replay",
@@ -205,8 +224,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "files, --report, --out, --signals, --plot and --record name FOLDERS (--report and --out "
         "default to posecoach_out): each file gets NAME_POSE.json, .mp4 (.png for photos), "
         ".csv, .png and .pcrec in them, NAME being the file's name without its suffix (made "
-        "unique when two files share it). There is no window then. The exit code is the most "
-        "serious of the files' (143 SIGTERM, 130 Ctrl-C, then 1 error, then 3 nobody found).",
+        "unique when two files share it). There is no window or voice then. The exit code is "
+        "the most serious of the files' (143 SIGTERM, 130 Ctrl-C, then 1 error, then 3 nobody "
+        "found).",
     )
     replay.add_argument(
         "sources",
@@ -222,6 +242,12 @@ def _build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=30.0,
         help="frame rate for a folder of images (default 30)",
+    )
+    replay.add_argument(
+        "--voice",
+        action="store_true",
+        help="speak the cues as they are shown (off by default: a replay runs faster than "
+        "real time; v in the window turns it off or on)",
     )
     replay.add_argument(
         "--stride",
@@ -367,6 +393,80 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_pose_dirs(evaluate)
     _add_overrides(evaluate)
+
+    history = commands.add_parser(
+        "history",
+        help="progress per stretch over time: sessions, hold time and range per side, "
+        "left/right asymmetry",
+        description="Show the numbers every live and guided session saved (never video): "
+        "without --pose a small table per stretch, with --pose a line per session of it.",
+    )
+    history.add_argument("--pose", metavar="ID", help="one line per session of this stretch")
+    history.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE.png",
+        help="draw hold time, range and asymmetry per stretch over the dates (PNG)",
+    )
+    history.add_argument(
+        "--db",
+        type=Path,
+        metavar="FILE",
+        help="the history database (default: $POSECOACH_HISTORY, else "
+        "$XDG_DATA_HOME/posecoach/history.sqlite3 or ~/.local/share/posecoach/...)",
+    )
+
+    session = commands.add_parser(
+        "session",
+        help="be led through a routine of stretches (webcam, or a video or recording)",
+        description="Lead a routine: per stretch its name and how-to, a camera set-up check, "
+        "a countdown, the reps or holds per side with 'switch sides' prompts, a rest, then the "
+        "next. Keys: n next stretch, r this stretch again, space pause, m mute cues, v voice, "
+        "q quit.",
+    )
+    session.add_argument(
+        "source",
+        nargs="?",
+        type=Path,
+        metavar="SOURCE",
+        help="a video or landmark recording to run the session on (default: the webcam)",
+    )
+    session.add_argument(
+        "--routine",
+        metavar="ID|FILE",
+        help="a built-in routine (cooldown, warmup, desk_break, constructive_rest), your own "
+        "by id, or a routine file",
+    )
+    session.add_argument("--list", action="store_true", help="list the routines and exit")
+    session.add_argument("--camera", type=int, default=0, metavar="N", help="camera index")
+    session.add_argument(
+        "--camera-video",
+        type=Path,
+        metavar="VIDEO",
+        help="use this video as the camera, played in real time",
+    )
+    session.add_argument("--width", type=int, help="ask the camera for this frame width")
+    session.add_argument("--height", type=int, help="ask the camera for this frame height")
+    session.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
+    session.add_argument(
+        "--model",
+        type=Path,
+        metavar="FILE.task",
+        help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
+    )
+    session.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.json",
+        help="the session's JSON (default posecoach_out/session_ROUTINE_DATE.json; the HTML "
+        "report goes beside it)",
+    )
+    session.add_argument("--out", type=Path, metavar="VIDEO", help="write the annotated video")
+    session.add_argument("--no-window", action="store_true", help="run without a window")
+    session.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
+    session.add_argument("--no-voice", action="store_true", help="do not speak (v toggles)")
+    session.add_argument("--no-history", action="store_true", help="keep it out of the history")
+    _add_pose_dirs(session)
 
     tune = commands.add_parser(
         "tune",
@@ -1072,6 +1172,11 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     if files is None:  # one source: a file, or a folder of images coached as stills
         args.source = args.sources[0]
         return _run(args, live=False)
+    if args.html is not None:
+        raise PosecoachError(
+            f"--html {args.html}: an HTML report is for one source; coach the files one at a time"
+        )
+    args.voice = False  # workers coaching at once would speak over each other
     return run_batch(args, files)
 
 
@@ -1107,7 +1212,11 @@ def _coach_source(
     the no-screen warning. `progress(analysed, total)` follows every analysed frame (`total`:
     the frames there are to analyse, 0 when unknown)."""
     # Imported here so that 'posecoach poses' and argument errors stay quick.
+    from datetime import datetime
+
     from posecoach.coach import Assessment, Coach
+    from posecoach.history import History
+    from posecoach.htmlreport import StretchSection, session_header, write_html
     from posecoach.interrupts import sigint_deferred
     from posecoach.pipeline import Outputs, run_session
     from posecoach.signals import SignalTable
@@ -1118,6 +1227,8 @@ def _coach_source(
     report_path = _writable(args.report or DEFAULT_OUT_DIR / f"{stem}.json", "report")
     signals_path = _output_file(args.signals, ".csv", "signals") if args.signals else None
     plot_path = _output_file(args.plot, ".png", "plot") if args.plot else None
+    html = vars(args).get("html")
+    html_path = _output_file(html, ".html", "HTML report") if html else None
     source = _camera(args) if live else open_source(args.source, image_fps=args.image_fps)
     video_path = args.out if (live or args.out) else DEFAULT_OUT_DIR / f"{stem}.mp4"
     if not live and source.independent_frames and args.out is None:
@@ -1130,7 +1241,8 @@ def _coach_source(
     try:
         if video_path is not None:
             _writable(video_path, "video")
-        signals = SignalTable(pose, source.name) if signals_path or plot_path else None
+        wanted = signals_path or plot_path or html_path
+        signals = SignalTable(pose, source.name) if wanted else None
         estimator, model_name = _estimator(args, source)
     except BaseException:
         source.close()
@@ -1155,13 +1267,17 @@ def _coach_source(
         window_title=f"posecoach - {pose.name}" if show_window else None,
         mirror=live and not args.no_mirror,
         on_frame=None if signals is None and progress is None else on_frame,
+        voice=_open_voice(args, live),
     )
     coach = Coach(pose)
     coach.muted = args.mute
+    started_at = datetime.now().astimezone()  # for the history
     try:
         result = run_session(source, estimator, coach, outputs, model_name, stride=stride)
     finally:
         with sigint_deferred():  # a second Ctrl-C cuts neither the recording nor the signals
+            if outputs.voice is not None:
+                outputs.voice.close()  # no engine left speaking
             if estimator is not None:
                 estimator.close()
             if signals is not None:  # the frames so far, however the session ended
@@ -1176,6 +1292,14 @@ def _coach_source(
         code = EXIT_NOBODY
     else:
         code = EXIT_OK
+    if html_path is not None:
+        with sigint_deferred():  # the same frames as the report, however the session ended
+            section = StretchSection.from_session(report, pose, signals, result.snapshots)
+            header = session_header(report, started_at.isoformat(timespec="seconds"))
+            write_html(html_path, f"posecoach: {pose.name}", header, [section])
+    if live and report["detected_fraction"] > 0 and not vars(args).get("no_history"):
+        with sigint_deferred():  # the report is saved already; a Ctrl-C now cuts nothing
+            _save_history(lambda: History().record_report(report, "live", started_at))
     return Coached(
         source=source.name,
         code=code,
@@ -1194,6 +1318,70 @@ def _coach_source(
         complete=report["complete"],
         skipped_frames=report["skipped_frames"],
     )
+
+
+def _open_voice(args: argparse.Namespace, live: bool) -> Voice | None:
+    """The voice that speaks the cues: live, on unless --no-voice (then muted: v turns it
+    on); a replay, only with --voice. Its notices (no engine, an engine that fails) go to
+    stderr, once."""
+    from posecoach.speech import open_voice
+
+    if not live and not vars(args).get("voice"):
+        return None
+
+    def notify(message: str) -> None:
+        print(f"posecoach: {message}", file=sys.stderr)
+
+    return open_voice(muted=live and bool(vars(args).get("no_voice")), notify=notify)
+
+
+def _save_history(save: Callable[[], Saved]) -> None:
+    """Run a history save, printing its lines (a busy or damaged database, ...) on stderr;
+    a failure is one line too: what called this has saved its report already."""
+    try:
+        saved = save()
+    except (PosecoachError, OSError) as error:
+        print(f"posecoach: the history was not saved: {error}", file=sys.stderr)
+        return
+    for message in saved.messages:
+        print(f"posecoach: {message}", file=sys.stderr)
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    """`posecoach history`: progress per stretch from the history database."""
+    from posecoach import history
+
+    plot_path = _output_file(args.plot, ".png", "plot") if args.plot is not None else None
+    store = history.History(args.db)
+    records, messages = store.load()
+    for message in messages:
+        print(f"posecoach: {message}", file=sys.stderr)
+    stretches = history.progress(records, args.pose, history.catalogue_measure)
+    if not stretches:
+        if args.pose is not None and records:
+            done = sorted({s.pose for r in records for s in r.stretches})
+            print(f"No sessions of {args.pose} in the history yet (it has: {', '.join(done)}).")
+        else:
+            print(
+                f"No sessions in the history yet ({store.path}): 'posecoach live --pose ID' "
+                "and 'posecoach session' add one each time."
+            )
+        return EXIT_OK
+    if args.pose is not None:
+        print("\n".join(history.sessions_lines(stretches[0])))
+    else:
+        sessions = sum(1 for r in records if any(s.status != "skipped" for s in r.stretches))
+        print(f"History: {sessions} session{'' if sessions == 1 else 's'} in {store.path}\n")
+        print("\n".join(history.overview_lines(stretches)))
+    if plot_path is not None:
+        try:
+            history.plot(stretches, plot_path)
+        except OSError as error:
+            raise PosecoachError(
+                f"cannot write plot {plot_path}: {error.strerror or error}"
+            ) from error
+        print(f"plot: {plot_path}")
+    return EXIT_OK
 
 
 def _amount_text(pose: PoseSpec, coached: Coached) -> str:
@@ -1230,6 +1418,8 @@ def _run(args: argparse.Namespace, live: bool) -> int:
         print(f"signals: {args.signals}")
     if args.plot is not None:
         print(f"plot:   {args.plot}")
+    if vars(args).get("html") is not None:
+        print(f"html:   {args.html}")
     if args.record is not None:
         print(f"recording: {args.record}")
     if coached.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
@@ -1307,8 +1497,14 @@ def _main(args: argparse.Namespace) -> int:
             return _cmd_eval(args)
         if args.command == "tune":
             return _cmd_tune(args)
+        if args.command == "session":
+            from posecoach.session_command import run_session_command
+
+            return run_session_command(args)
         if args.command == "replay":
             return _cmd_replay(args)
+        if args.command == "history":
+            return _cmd_history(args)
         return _run(args, live=True)
     except PosecoachError as error:
         if args.debug:

@@ -255,16 +255,29 @@ def _two_lines(text: str) -> list[str]:
 
 
 def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> np.ndarray:
-    """A copy of `image` with `text` across its middle (for "Paused" and similar states)."""
+    """A copy of `image` with `text` across its middle (for "Paused" and similar states; a
+    newline starts a second line; a line too long for the picture is split or shrunk)."""
     style = style or OverlayStyle()
     canvas = image.copy()
     height, width = canvas.shape[:2]
     scale = max(height * style.font_scale_per_px * 1.4, 0.4)
     thick = max(round(height * style.line_per_px), 1)
-    (text_w, text_h), _ = cv2.getTextSize(text, FONT, scale, thick)
-    y = height // 2
-    _panel(canvas, (0, y - text_h - 12), (width, y + 12), style)
-    _text(canvas, text, (max((width - text_w) // 2, 4), y), scale, style.setup_prompt, thick)
+    lines = text.split("\n")
+    if len(lines) == 1 and cv2.getTextSize(text, FONT, scale, thick)[0][0] > width - 20:
+        lines = _two_lines(text) if " " in text else lines
+    # Smaller letters until the widest line fits.
+    while max(cv2.getTextSize(line, FONT, scale, thick)[0][0] for line in lines) > width - 20:
+        if scale <= 0.3:
+            break
+        scale *= 0.9
+    text_h = cv2.getTextSize("Ag", FONT, scale, thick)[0][1]
+    line_h = int(text_h * 1.8)
+    top = height // 2 - line_h * len(lines) // 2
+    _panel(canvas, (0, top - 8), (width, top + line_h * len(lines) + 8), style)
+    for row, line in enumerate(lines):
+        text_w = cv2.getTextSize(line, FONT, scale, thick)[0][0]
+        y = top + line_h * row + text_h + (line_h - text_h) // 2
+        _text(canvas, line, (max((width - text_w) // 2, 4), y), scale, style.setup_prompt, thick)
     return canvas
 
 

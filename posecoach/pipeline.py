@@ -7,6 +7,7 @@ written so far is finalised and the report is written before the loop returns or
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import queue
 import threading
@@ -16,18 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
+import cv2
 import numpy as np
 
-from posecoach.coach import Assessment, Coach
+from posecoach.coach import Assessment, Coach, Status
 from posecoach.errors import PosecoachError, stop_reason
 from posecoach.estimator import PoseEstimator
 from posecoach.interrupts import StopRequest, sigint_deferred
 from posecoach.landmarks import Landmarks
 from posecoach.overlay import annotate, banner
+from posecoach.posefile import PoseSpec
 from posecoach.recording import RecordedFrame
 from posecoach.report import SessionReport, write_json_atomic
 from posecoach.sinks import ImageSink, Key, VideoSink, WindowSink, open_frame_sink
 from posecoach.sources import Frame, FrameSource
+from posecoach.speech import Voice
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,9 @@ class Outputs:
     mirror: bool = False  # mirror the window (not the video file), for live use
     # Called with every frame's assessment as it is made (the signal table's `add`).
     on_frame: Callable[[Assessment], None] | None = None
+    # Says each new prompt aloud (the screen's cue policy; v in the window turns it off or
+    # on). Opened and closed by the caller, not by the session.
+    voice: Voice | None = None
 
 
 @dataclass
@@ -53,6 +60,7 @@ class SessionResult:
     video_path: Path | None  # None when no frame was written
     # The Ctrl-C, or SIGTERM (errors.Terminated), that stopped the session; None otherwise.
     interrupted: KeyboardInterrupt | None
+    snapshots: Snapshots | None = None  # the best and worst moments in position, drawn
 
 
 class _FpsMeter:
@@ -135,28 +143,89 @@ class Timing:
         return "  ".join(parts) or None
 
 
-class _Renderer:
+@dataclass(frozen=True)
+class Snapshot:
+    """One moment of a session, drawn: its time, how good the form was (the fraction of the
+    form rules judged that passed) and the annotated frame as JPEG."""
+
+    t_s: float
+    score: float
+    jpeg: bytes
+
+
+class Snapshots:
+    """The best and the worst moment in position (by `Snapshot.score`; the first of equals),
+    kept as drawn. Only frames that beat the best or undercut the worst are encoded."""
+
+    def __init__(self) -> None:
+        self.best: Snapshot | None = None
+        self.worst: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def offer(self, t_s: float, score: float, image: Callable[[], np.ndarray]) -> None:
+        """A moment with its score; `image()` draws it (called only when it is kept)."""
+        with self._lock:
+            better = self.best is None or score > self.best.score
+            worse = self.worst is None or score < self.worst.score
+        if not (better or worse):
+            return
+        ok, encoded = cv2.imencode(".jpg", image(), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if not ok:
+            return
+        shot = Snapshot(round(t_s, 2), round(score, 3), encoded.tobytes())
+        with self._lock:
+            if better:
+                self.best = shot
+            if worse:
+                self.worst = shot
+
+
+def form_score(assessment: Assessment) -> float | None:
+    """The fraction of form (non-gate) rules judged in this frame that passed, in position;
+    None out of position or when none was judged."""
+    if assessment.status is not Status.IN_POSITION:
+        return None
+    judged = [r.passed for r in assessment.results if not r.rule.gate and r.passed is not None]
+    return sum(judged) / len(judged) if judged else None
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What to draw for one analysed frame: the frame, its assessment under `pose`, the speed
+    line, a message across the middle (a guided session's "Switch sides"), and the time to
+    record a snapshot under (None: not a candidate) and where."""
+
+    frame: Frame
+    assessment: Assessment
+    pose: PoseSpec
+    timing: str | None = None
+    message: str | None = None
+    snapshot_t_s: float | None = None
+    snapshots: Snapshots | None = None  # where the snapshot goes (None: the renderer's)
+
+
+class Renderer:
     """Draws the feedback over each analysed frame and writes it to the video, in a thread of
     its own, so the analysis never waits for drawing or encoding. With a window, the newest
-    drawing is kept for the window to show (from the thread that owns it).
+    drawing is kept for the window to show (from the thread that owns it). Snapshots of the
+    best and worst moments go to `snapshots` (replace it to start another stretch's).
 
     A failure (say, the disk is full) is raised to the analysis at its next `submit`.
     """
 
     def __init__(
         self,
-        pose: Any,
         video: VideoSink | ImageSink | None,
         window: bool,
         mirror: bool,
         timing: Timing,
     ) -> None:
-        self._pose = pose
         self._video = video
         self._window = window
         self._mirror = mirror
         self._timing = timing
-        self._queue: queue.Queue[tuple[Frame, Assessment, str | None] | None] = queue.Queue(4)
+        self.snapshots = Snapshots()
+        self._queue: queue.Queue[Drawing | None] = queue.Queue(4)
         self._lock = threading.Lock()
         self._newest: tuple[np.ndarray, float] | None = None
         self.error: BaseException | None = None
@@ -174,45 +243,48 @@ class _Renderer:
             if self.error is not None:
                 continue  # keep taking, so the analysis is never stuck on a full queue
             try:
-                self._draw(*item)
+                self._draw(item)
             except BaseException as error:
                 self.error = error
 
-    def _draw(self, frame: Frame, assessment: Assessment, timing: str | None) -> None:
-        landmarks = assessment.smoothed  # what the rules read: drawn steady
-        recorded = None
+    def _draw(self, item: Drawing) -> None:
+        recorded: np.ndarray | None = None
+
+        def drawn(mirror: bool = False) -> np.ndarray:
+            image = annotate(
+                item.frame.image,
+                item.assessment.smoothed,  # what the rules read: drawn steady
+                item.assessment,
+                item.pose,
+                timing=item.timing,
+                mirror=mirror,
+            )
+            return image if item.message is None else banner(image, item.message)
+
         if self._video is not None:
-            recorded = annotate(frame.image, landmarks, assessment, self._pose, timing=timing)
+            recorded = drawn()
             self._video.write(recorded)
+        score = form_score(item.assessment)
+        if item.snapshot_t_s is not None and score is not None:
+            (item.snapshots or self.snapshots).offer(
+                item.snapshot_t_s, score, lambda: recorded if recorded is not None else drawn()
+            )
         if self._window:
             # The video is never mirrored; draw again only when the window is.
-            shown = (
-                recorded
-                if recorded is not None and not self._mirror
-                else annotate(
-                    frame.image,
-                    landmarks,
-                    assessment,
-                    self._pose,
-                    timing=timing,
-                    mirror=self._mirror,
-                )
-            )
+            shown = recorded if recorded is not None and not self._mirror else drawn(self._mirror)
             with self._lock:
-                self._newest = (shown, frame.timestamp_ms)
+                self._newest = (shown, item.frame.timestamp_ms)
         else:
-            self._timing.shown(frame.timestamp_ms)
+            self._timing.shown(item.frame.timestamp_ms)
 
-    def submit(
-        self, frame: Frame, assessment: Assessment, timing: str | None, stop: StopRequest
-    ) -> None:
+    def submit(self, item: Drawing, stop: StopRequest) -> None:
         """Queue a frame to draw (waiting while the queue is full, unless asked to stop)."""
         while True:
             if self.error is not None:
                 raise self.error
             stop.check()
             try:
-                self._queue.put((frame, assessment, timing), timeout=0.1)
+                self._queue.put(item, timeout=0.1)
                 return
             except queue.Full:
                 continue
@@ -250,6 +322,24 @@ def assess(
     model: it is never more than one frame ahead of the coach. `stop` is checked while
     waiting for the threads.
     """
+    with landmark_stream(source, estimator, stride, threads, stop) as found:
+        for frame, landmarks in found:
+            if source.independent_frames:
+                coach.new_scene()
+            yield frame, coach.update(landmarks, frame.timestamp_ms, frame.index)
+
+
+@contextlib.contextmanager
+def landmark_stream(
+    source: FrameSource,
+    estimator: PoseEstimator | None,
+    stride: int = 1,
+    threads: bool = False,
+    stop: StopRequest | None = None,
+) -> Iterator[Iterator[tuple[Frame, Landmarks | None]]]:
+    """Every `stride`th frame of `source` with the landmarks found in it (see `assess`: with
+    `threads`, decoded ahead and run through the model in threads of their own, which stop
+    when the block ends)."""
     stages: list[_Prefetch[Any]] = []
     check = stop.check if stop is not None else None
     try:
@@ -262,10 +352,7 @@ def assess(
             depth = 1 if source.realtime else 2
             stages.append(_Prefetch(found, depth=depth, name="posecoach-model", on_wait=check))
             found = stages[-1]
-        for frame, landmarks in found:
-            if source.independent_frames:
-                coach.new_scene()
-            yield frame, coach.update(landmarks, frame.timestamp_ms, frame.index)
+        yield found
     finally:
         for stage in reversed(stages):  # the model stops before the frames it reads do
             stage.close()
@@ -375,7 +462,7 @@ def run_session(
     report = SessionReport(pose=pose, source=source.name, model=model_name, stride=stride)
     video: VideoSink | ImageSink | None = None
     window: WindowSink | None = None
-    renderer: _Renderer | None = None
+    renderer: Renderer | None = None
     interrupted: KeyboardInterrupt | None = None
     meter = _FpsMeter()
     timing = Timing(realtime=source.realtime)
@@ -387,16 +474,22 @@ def run_session(
                 video = open_frame_sink(outputs.video_path, source.fps / stride)
             if outputs.window_title:
                 window = WindowSink(outputs.window_title)
-            renderer = _Renderer(pose, video, window is not None, outputs.mirror, timing)
+            renderer = Renderer(video, window is not None, outputs.mirror, timing)
             shown: np.ndarray | None = None
+            first_ms: float | None = None
             for frame, assessment in stream:
                 stop.check()
                 timing.analysed += 1
                 timing.dropped = source.dropped
                 # Queued for the video before it counts in the report: a stop while this
                 # waits for room leaves the frame out of both.
-                renderer.submit(frame, assessment, timing.text(meter.tick()), stop)
+                t_s = (frame.timestamp_ms - first_ms) / 1000 if first_ms is not None else 0.0
+                first_ms = frame.timestamp_ms if first_ms is None else first_ms
+                drawing = Drawing(frame, assessment, pose, timing.text(meter.tick()), None, t_s)
+                renderer.submit(drawing, stop)
                 report.add(assessment)
+                if outputs.voice is not None:
+                    outputs.voice.announce(assessment)
                 if outputs.on_frame is not None:
                     outputs.on_frame(assessment)
                 if window is None:
@@ -410,6 +503,8 @@ def run_session(
                     key = window.poll()
                 if key is Key.MUTE:
                     coach.muted = not coach.muted
+                if key is Key.VOICE and outputs.voice is not None:
+                    outputs.voice.muted = not outputs.voice.muted
                 if key is Key.PAUSE and shown is not None:
                     key = _wait_while_paused(window, shown, stop)
                 if key is Key.QUIT:
@@ -427,7 +522,8 @@ def run_session(
             stream.close()  # stops the reading threads before the source is released
             report_data = _finish(report, timing, source, renderer, video, window, outputs)
     written = outputs.video_path if video is not None and video.frames > 0 else None
-    return SessionResult(report_data, outputs.report_path, written, interrupted)
+    snapshots = renderer.snapshots if renderer is not None else None
+    return SessionResult(report_data, outputs.report_path, written, interrupted, snapshots)
 
 
 def _wait_while_paused(window: WindowSink, shown: np.ndarray, stop: StopRequest) -> Key:
@@ -446,7 +542,7 @@ def _finish(
     report: SessionReport,
     timing: Timing,
     source: FrameSource,
-    renderer: _Renderer | None,
+    renderer: Renderer | None,
     video: VideoSink | ImageSink | None,
     window: WindowSink | None,
     outputs: Outputs,

@@ -8,6 +8,7 @@ matplotlib.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from array import array
 from collections.abc import Iterable, Iterator
@@ -282,7 +283,20 @@ class SignalTable:
 
     def plot(self, path: str | Path, width_px: int = 1400) -> Figure:
         """Draw every rule's signal over time and write it as a PNG, atomically; returns the
-        figure (one panel per rule, gates first).
+        figure (`figure` says what it shows)."""
+        figure = self.figure(width_px)
+        with atomic_output(path, binary=True) as stream:
+            figure.savefig(stream, format="png")
+        return figure
+
+    def plot_png(self, width_px: int = 1400) -> bytes:
+        """The plot `plot` writes, as PNG bytes (`width_px` wide), to embed elsewhere."""
+        buffer = io.BytesIO()
+        self.figure(width_px).savefig(buffer, format="png")
+        return buffer.getvalue()
+
+    def figure(self, width_px: int = 1400) -> Figure:
+        """Every rule's signal over time, drawn off screen: one panel per rule, gates first.
 
         Each panel shows the rule's value, its threshold lines, and along the bottom a band
         with its verdict (green pass, red fail, grey not judged; a form check out of position
@@ -355,8 +369,6 @@ class SignalTable:
                 Line2D([], [], color=_COLORS["counter"], ls=":", label="rep counter start, peak"),
             ]
         figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8)
-        with atomic_output(path, binary=True) as stream:
-            figure.savefig(stream, format="png")
         return figure
 
     def _draw_values(self, ax: Axes, rule: Rule, values: np.ndarray, bins: _Bins) -> None:

@@ -22,9 +22,20 @@ class Key(enum.Enum):
     QUIT = "quit"
     PAUSE = "pause"
     MUTE = "mute"  # cues on or off
+    VOICE = "voice"  # spoken cues on or off
+    SKIP = "skip"  # a guided session: on to the next stretch
+    REPEAT = "repeat"  # a guided session: this stretch again from its start
 
 
-_KEYS = {ord("q"): Key.QUIT, 27: Key.QUIT, ord(" "): Key.PAUSE, ord("m"): Key.MUTE}
+_KEYS = {
+    ord("q"): Key.QUIT,
+    27: Key.QUIT,
+    ord(" "): Key.PAUSE,
+    ord("m"): Key.MUTE,
+    ord("v"): Key.VOICE,
+    ord("n"): Key.SKIP,
+    ord("r"): Key.REPEAT,
+}
 
 
 def has_display() -> bool:
@@ -36,7 +47,7 @@ def has_display() -> bool:
 
 class WindowSink:
     """An OpenCV window; `show` returns the key pressed (q or Esc quits, space pauses, m
-    mutes or unmutes the cues)."""
+    mutes or unmutes the cues, v turns the voice off or on)."""
 
     def __init__(self, title: str) -> None:
         if not has_display():

@@ -16,11 +16,16 @@ FOOTAGE = Path(os.environ.get("POSECOACH_FOOTAGE", REPO.parent / "shared" / "foo
 
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the tester's own pose folder and overrides file out of every test (a test that
-    wants them sets these itself; the config folder is tmp_path / "config")."""
+    """Keep the tester's own pose folder, overrides file and history out of every test (a
+    test that wants them sets these itself; the config folder is tmp_path / "config", the
+    data folder, where the history goes, tmp_path / "data")."""
     monkeypatch.delenv("POSECOACH_POSES", raising=False)
     monkeypatch.delenv("POSECOACH_OVERRIDES", raising=False)
+    monkeypatch.delenv("POSECOACH_HISTORY", raising=False)
+    # No test speaks aloud, nor warns that it cannot (tests of the voice set their own).
+    monkeypatch.setenv("POSECOACH_VOICE", "off")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 def footage(relative: str) -> Path:

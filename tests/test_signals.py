@@ -398,15 +398,15 @@ def test_replay_writes_the_signals_and_the_plot(tmp_path, short_clip, capsys):
 
 
 class StopsAfter(FrameSource):
-    """A source that gives its first `frames` frames and then raises `error`."""
+    """A source that gives its first `count` frames and then raises `error`."""
 
-    def __init__(self, inner, frames, error):
-        self.inner, self.frames, self.error = inner, frames, error
+    def __init__(self, inner, count, error):
+        self.inner, self.count, self.error = inner, count, error
         self.name, self.fps = inner.name, inner.fps
         self.independent_frames = inner.independent_frames
 
     def __iter__(self):
-        yield from itertools.islice(self.inner, self.frames)
+        yield from itertools.islice(self.inner, self.count)
         raise self.error
 
     def close(self):
