@@ -262,14 +262,15 @@ def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> n
     height, width = canvas.shape[:2]
     scale = max(height * style.font_scale_per_px * 1.4, 0.4)
     thick = max(round(height * style.line_per_px), 1)
-    lines = text.split("\n")
-    if len(lines) == 1 and cv2.getTextSize(text, FONT, scale, thick)[0][0] > width - 20:
-        lines = _two_lines(text) if " " in text else lines
-    # Smaller letters until the widest line fits.
-    while max(cv2.getTextSize(line, FONT, scale, thick)[0][0] for line in lines) > width - 20:
-        if scale <= 0.3:
-            break
-        scale *= 0.9
+    # Letters no smaller than 70% (and readable), lines wrapped at words to fit.
+    scale = (
+        max(scale * 0.7, 0.35) if _widest(text.split("\n"), scale, thick) > width - 20 else scale
+    )
+    lines = [
+        wrapped for line in text.split("\n") for wrapped in _wrapped(line, width - 20, scale, thick)
+    ]
+    while _widest(lines, scale, thick) > width - 20 and scale > 0.3:
+        scale *= 0.9  # a single word wider than the picture
     text_h = cv2.getTextSize("Ag", FONT, scale, thick)[0][1]
     line_h = int(text_h * 1.8)
     top = height // 2 - line_h * len(lines) // 2
@@ -279,6 +280,21 @@ def banner(image: np.ndarray, text: str, style: OverlayStyle | None = None) -> n
         y = top + line_h * row + text_h + (line_h - text_h) // 2
         _text(canvas, line, (max((width - text_w) // 2, 4), y), scale, style.setup_prompt, thick)
     return canvas
+
+
+def _widest(lines: list[str], scale: float, thick: int) -> int:
+    return max(int(cv2.getTextSize(line, FONT, scale, thick)[0][0]) for line in lines)
+
+
+def _wrapped(line: str, width: int, scale: float, thick: int) -> list[str]:
+    """`line` split at spaces into lines no wider than `width` (a longer word stays whole)."""
+    lines: list[str] = []
+    for word in line.split(" "):
+        if lines and _widest([f"{lines[-1]} {word}"], scale, thick) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _draw_skeleton(

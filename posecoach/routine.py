@@ -9,13 +9,18 @@ sides after every rep), then a rest. See the README's "Routine files" for the fo
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from posecoach.errors import PosecoachError, PoseFileError
 from posecoach.posefile import Mode, PoseSpec, load_pose, user_config_path
@@ -48,6 +53,17 @@ class Step:
     @property
     def per_side(self) -> bool:
         return self.pose.per_side
+
+    @property
+    def target(self) -> float:
+        """What the step asks of each side: reps, or seconds held in all."""
+        return self.reps if self.hold_s is None else self.reps * self.hold_s
+
+    @property
+    def coached_pose(self) -> PoseSpec:
+        """The stretch with the step's amount as its target, so the coach's own prompts
+        ("target reached", "now switch sides") agree with the routine."""
+        return dataclasses.replace(self.pose, target=self.target)
 
     @property
     def amount_text(self) -> str:
@@ -86,11 +102,11 @@ def user_routine_dir(environ: Mapping[str, str] | None = None) -> Path:
     return user_config_path(USER_ROUTINES_ENV, "routines", environ)
 
 
-def routine_files(extra_dirs: Iterable[Path] = ()) -> dict[str, Path]:
-    """Every routine id found, with its file: built-in first, then the per-user folder and
-    `extra_dirs`, a later file replacing an earlier one of the same id (file name)."""
+def routine_files() -> dict[str, Path]:
+    """Every routine id found, with its file: built-in first, then the per-user folder, a
+    file there replacing a built-in one of the same id (file name)."""
     found: dict[str, Path] = {}
-    for folder in (builtin_routine_dir(), user_routine_dir(), *extra_dirs):
+    for folder in (builtin_routine_dir(), user_routine_dir()):
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
                 found[path.stem] = path
@@ -132,10 +148,11 @@ def parse_routine(data: dict[str, Any], path: Path, pose_dirs: tuple[Path, ...] 
 
     for key in sorted(set(data) - _TOP_KEYS):
         problem(key, f"unknown key (expecting {', '.join(sorted(_TOP_KEYS))})")
-    routine_id = _text(data, "id", "", problem) or path.stem
-    if not re.fullmatch(r"[A-Za-z0-9_]+", routine_id):
+    routine_id = _text(data, "id", "", problem, required=False)
+    if routine_id and not re.fullmatch(r"[A-Za-z0-9_]+", routine_id):
         problem("id", f"expected letters, digits and underscores, got {routine_id!r}")
-    name = _text(data, "name", "", problem) or routine_id
+    routine_id = routine_id or path.stem
+    name = _text(data, "name", "", problem, required=False) or routine_id
     description = _text(data, "description", "", problem, required=False)
     countdown_s = _seconds(data, "countdown_s", "", problem, DEFAULT_COUNTDOWN_S, zero=True)
     rest_s = _seconds(data, "rest_s", "", problem, DEFAULT_REST_S, zero=True)
@@ -235,11 +252,13 @@ def _seconds(
     zero: bool,
 ) -> float:
     value = table.get(key, default)
-    lowest_ok = value is not None and (value >= 0 if zero else value > 0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lowest_ok:
+    seconds = (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    )
+    if seconds is None or not (seconds >= 0 if zero else seconds > 0):
         bound = "0 or more" if zero else "above 0"
         problem(f"{where}{key}", f"expected a number of seconds, {bound}, got {value!r}")
         return float(default or 1.0)
-    if value > 24 * 3600:
+    if seconds > 24 * 3600:
         problem(f"{where}{key}", f"expected at most a day, got {value!r}")
-    return float(value)
+    return seconds

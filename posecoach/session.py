@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from posecoach.coach import Assessment, Coach, Status
-from posecoach.errors import stop_reason
+from posecoach.errors import PosecoachError, stop_reason
 from posecoach.estimator import PoseEstimator
 from posecoach.interrupts import StopRequest, sigint_deferred
 from posecoach.landmarks import Landmarks
@@ -115,6 +115,11 @@ class Guide:
     routine: Routine
     source: str
     model: str
+    # With a voice, how fast it speaks: a phase with words to say lasts until they are said.
+    words_per_minute: float | None = None
+    muted: bool = False  # form cues off (the m key), for every stretch's coach
+    skipped_frames: int = 0  # frames of a damaged video that could not be decoded
+    failure: str | None = None
     runs: list[StretchRun] = field(init=False)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     phase: Phase = Phase.INTRO
@@ -128,7 +133,7 @@ class Guide:
     _note: _Said | None = None
     _units: dict[str, int] = field(default_factory=dict)
     _pending_say: str | None = None
-    _countdown_said: int | None = None
+    _phase_s: float = 0.0  # the least time the phase lasts
 
     def __post_init__(self) -> None:
         self.runs = [StretchRun(step, i + 1) for i, step in enumerate(self.routine.steps)]
@@ -144,20 +149,39 @@ class Guide:
         return self.routine.steps[min(self.index, len(self.routine.steps) - 1)]
 
     def skip(self) -> None:
-        """On to the next stretch now (this one is marked skipped)."""
+        """On to the next stretch now (this one is marked skipped); during a rest, the rest
+        ends."""
         if self.done:
             return
-        self.runs[self.index].status = "skipped"
-        self._log("skip", f"Skipped: {self.step.pose.name}")
+        now = 0.0 if self._last_ms is None else self._last_ms
+        if self.phase is Phase.REST:
+            self._log("skip", "Rest skipped", now)
+            self._enter(Phase.INTRO, now)
+            return
+        run = self.runs[self.index]
+        run.status = "skipped"
+        if run.report is not None:
+            run.report.ended_by, run.report.complete = "skipped", False
+        self._log("skip", f"Skipped: {self.step.pose.name}", now)
         self._next_step(rest=False)
 
     def repeat(self) -> None:
-        """This stretch again, from its introduction (what it counted so far is dropped)."""
+        """This stretch again, from its introduction (what it counted so far is dropped);
+        during a rest, the stretch just finished."""
         if self.done:
             return
+        if self.phase is Phase.REST:
+            self.index -= 1
+            self._coach = None
         self.runs[self.index] = StretchRun(self.step, self.index + 1)
         self._log("repeat", f"Again: {self.step.pose.name}")
         self._enter(Phase.INTRO, 0.0 if self._last_ms is None else self._last_ms)
+
+    def mute(self, muted: bool) -> None:
+        """Form cues off or on, for this stretch's coach and every later one."""
+        self.muted = muted
+        if self._coach is not None:
+            self._coach.muted = muted
 
     def stop(self, reason: str) -> None:
         """The session ends here (the stretch under way is marked stopped)."""
@@ -165,8 +189,21 @@ class Guide:
             run = self.runs[self.index]
             if run.status == "not reached" and run.report is not None:
                 run.status = "stopped"
+                run.report.ended_by, run.report.complete = reason, False
             self.ended_by = reason
             self.phase = Phase.DONE
+
+    @property
+    def complete(self) -> bool:
+        """Every stretch of the routine was done, from every frame of the input, and all
+        of it saved."""
+        done = all(run.status == "done" for run in self.runs)
+        return done and not self.skipped_frames and self.failure is None
+
+    def fail(self, reason: str) -> None:
+        """Something went wrong after the fact (the video could not be finished)."""
+        self.failure = reason
+        self.ended_by = reason
 
     # -- Frame by frame --------------------------------------------------------------------
 
@@ -192,31 +229,39 @@ class Guide:
         return Moment(assessment, step.pose, message, counting, say, run if counting else None)
 
     def _coach_for(self, step: Step) -> Coach:
-        if self._coach is None or self._coach.pose is not step.pose:
-            self._coach = Coach(step.pose)
+        if self._coach is None or self._coach.pose.id != step.pose.id:
+            self._new_coach(step)
+        assert self._coach is not None
         return self._coach
+
+    def _new_coach(self, step: Step) -> None:
+        self._coach = Coach(step.coached_pose)
+        self._coach.muted = self.muted
+
+    def _speech_s(self, text: str) -> float:
+        """How long saying `text` takes (0 without a voice)."""
+        if not self.words_per_minute:
+            return 0.0
+        return len(text.split()) * 60 / self.words_per_minute + 0.5
 
     def _advance(self, assessment: Assessment, now: float) -> None:
         """Intro, set-up, countdown and rest: move on when their time is up or the set-up
         has been right for a second."""
         assert self._phase_ms is not None
         elapsed_s = (now - self._phase_ms) / 1000
-        if self.phase is Phase.INTRO and elapsed_s >= self.routine.intro_s:
+        if self.phase is Phase.INTRO and elapsed_s >= self._phase_s:
             self._enter(Phase.SETUP, now)
         elif self.phase is Phase.SETUP:
             if assessment.status in _SETUP_OK:
                 self._steady_ms = now if self._steady_ms is None else self._steady_ms
-                if (now - self._steady_ms) / 1000 >= SETUP_STEADY_S:
+                steady_s = (now - self._steady_ms) / 1000
+                if steady_s >= SETUP_STEADY_S and elapsed_s >= self._phase_s:
                     self._enter(Phase.COUNTDOWN, now)
             else:
                 self._steady_ms = None
         elif self.phase is Phase.COUNTDOWN:
-            left = math.ceil(self.routine.countdown_s - elapsed_s)
-            if left <= 0:
+            if elapsed_s >= self._phase_s:
                 self._start_work(now)
-            elif left != self._countdown_said:
-                self._countdown_said = left
-                self._pending_say = str(left)
         elif self.phase is Phase.REST:
             rest_s = self.runs[self.index - 1].step.rest_s if self.index > 0 else 0.0
             if elapsed_s >= rest_s:
@@ -224,9 +269,10 @@ class Guide:
 
     def _start_work(self, now: float) -> None:
         step, run = self.step, self.runs[self.index]
-        self._coach = Coach(step.pose)  # counts from zero, from here
-        run.report = SessionReport(pose=step.pose, source=self.source, model=self.model)
-        run.signals = SignalTable(step.pose, self.source)
+        self._new_coach(step)  # counts from zero, from here
+        pose = step.coached_pose
+        run.report = SessionReport(pose=pose, source=self.source, model=self.model)
+        run.signals = SignalTable(pose, self.source)
         run.snapshots = Snapshots()
         run.started_ms = now
         self._units = {}
@@ -245,7 +291,10 @@ class Guide:
                 self._unit_done(side, units, now)
         self._units = units
         if all(units[side] >= step.reps for side in sides):
-            self.runs[self.index].status = "done"
+            run = self.runs[self.index]
+            run.status = "done"
+            if run.report is not None:
+                run.report.ended_by = "done"
             self._log("stretch_done", f"{step.pose.name}: done", now)
             self._next_step(rest=True)
 
@@ -260,14 +309,19 @@ class Guide:
 
     def _unit_done(self, side: str, units: dict[str, int], now: float) -> None:
         step = self.step
-        if side == "all" or units[side] > step.reps:
+        holds = step.hold_s is not None and step.pose.mode is Mode.HOLD
+        if units[side] > step.reps:
+            return
+        if side == "all":
+            if holds and units[side] < step.reps:
+                self._say(f"Good: {units[side]} of {step.reps}. Release, then again", now)
             return
         other = "right" if side == "left" else "left"
         other_left = units[other] < step.reps
         side_left = units[side] < step.reps
         if other_left and (step.sides == "alternate" or not side_left):
             self._say(f"Switch sides: now your {other} side", now)
-        elif side_left and step.hold_s is not None and step.pose.mode is Mode.HOLD:
+        elif side_left and holds:
             self._say(f"Good: {units[side]} of {step.reps}. Release, then again", now)
 
     def _next_step(self, rest: bool) -> None:
@@ -276,8 +330,14 @@ class Guide:
         self._coach = None
         if self.index >= len(self.routine.steps):
             self.index = len(self.routine.steps) - 1
-            self._log("routine_done", f"{self.routine.name}: complete", now)
-            self._pending_say = f"{self.routine.name} complete. Well done."
+            skipped = sum(run.status == "skipped" for run in self.runs)
+            if skipped:
+                self.ended_by = f"routine finished, {skipped} skipped"
+                self._log("routine_done", f"{self.routine.name}: finished", now)
+                self._pending_say = f"{self.routine.name} finished."
+            else:
+                self._log("routine_done", f"{self.routine.name}: complete", now)
+                self._pending_say = f"{self.routine.name} complete. Well done."
             self.phase = Phase.DONE
             return
         previous = self.routine.steps[self.index - 1]
@@ -289,23 +349,29 @@ class Guide:
     # -- Messages --------------------------------------------------------------------------
 
     def _enter(self, phase: Phase, now: float, text: str | None = None) -> None:
+        """Start `phase`: log it and say what it says. A phase with words lasts at least as
+        long as they take to say, so the next phase's words do not cut them off."""
         self.phase = phase
         self._phase_ms = now
         self._steady_ms = None
-        self._countdown_said = None
         step = self.step
         if phase is Phase.INTRO:
             total = len(self.routine.steps)
             text = f"{self.index + 1}/{total} {step.pose.name}: {step.amount_text}"
             self._log("intro", text, now)
-            self._pending_say = f"{step.pose.name}. {step.howto}"
+            self._pending_say = f"{step.pose.name}, {step.amount_text}. {step.howto}"
+            self._phase_s = max(self.routine.intro_s, self._speech_s(self._pending_say))
         elif phase is Phase.SETUP:
             text = _setup_text(step.pose)
             self._log("setup", text, now)
             self._pending_say = text
+            self._phase_s = self._speech_s(text)
         elif phase is Phase.COUNTDOWN:
+            count = ", ".join(str(n) for n in range(math.ceil(self.routine.countdown_s), 0, -1))
             self._log("countdown", "Get into position", now)
-            self._pending_say = "Get into position"
+            self._pending_say = f"Get into position: {count}" if count else None
+            speech_s = self._speech_s(self._pending_say) if self._pending_say else 0.0
+            self._phase_s = max(self.routine.countdown_s, speech_s)
         elif phase is Phase.WORK:
             self._say(text or "Go", now, kind="start")
         elif phase is Phase.REST:
@@ -330,7 +396,7 @@ class Guide:
         if self.phase is Phase.SETUP:
             return _setup_text(step.pose)
         if self.phase is Phase.COUNTDOWN:
-            left = max(math.ceil(self.routine.countdown_s - elapsed_s), 1)
+            left = max(math.ceil(self._phase_s - elapsed_s), 1)
             return f"Get into position: {left}"
         if self.phase is Phase.REST:
             rest_s = self.routine.steps[self.index - 1].rest_s
@@ -352,7 +418,7 @@ class Guide:
 
     # -- The result ------------------------------------------------------------------------
 
-    def summary(self, started_at: str, complete: bool) -> dict[str, Any]:
+    def summary(self, started_at: str) -> dict[str, Any]:
         duration = 0.0
         if self._first_ms is not None and self._last_ms is not None:
             duration = round((self._last_ms - self._first_ms) / 1000, 2)
@@ -366,7 +432,8 @@ class Guide:
             "source": self.source,
             "model": self.model,
             "duration_s": duration,
-            "complete": complete,
+            "skipped_frames": self.skipped_frames,
+            "complete": self.complete,
             "ended_by": self.ended_by,
             "stretches": [run.summary() for run in self.runs],
             "timeline": self.timeline,
@@ -415,7 +482,6 @@ def run_guided(
     timing = Timing(realtime=source.realtime)
     meter = _FpsMeter()
     stop = StopRequest()
-    complete = False
     with stop.handling():
         try:
             if outputs.video_path is not None:
@@ -466,14 +532,13 @@ def run_guided(
                         guide.skip()
                     elif key is Key.REPEAT:
                         guide.repeat()
-                    elif key is Key.MUTE and guide._coach is not None:
-                        guide._coach.muted = not guide._coach.muted
+                    elif key is Key.MUTE:
+                        guide.mute(not guide.muted)
                     elif key is Key.VOICE and voice is not None and hasattr(voice, "muted"):
                         voice.muted = not voice.muted
                     elif key is Key.QUIT:
                         guide.stop("stopped by the user")
                         break
-            complete = guide.done and guide.ended_by == "routine complete"
             if not guide.done:
                 guide.stop("end of input")
         except KeyboardInterrupt as interrupt:
@@ -483,7 +548,7 @@ def run_guided(
             guide.stop(f"failed: {error}")
             raise
         finally:
-            summary = _finish(guide, started_at, complete, renderer, video, window, source, outputs)
+            summary = _finish(guide, started_at, renderer, video, window, source, outputs)
     return GuidedResult(summary, guide.runs, interrupted)
 
 
@@ -501,7 +566,6 @@ def _paused(window: WindowSink, shown: np.ndarray, stop: StopRequest) -> Key:
 def _finish(
     guide: Guide,
     started_at: str,
-    complete: bool,
     renderer: Renderer | None,
     video: VideoSink | ImageSink | None,
     window: WindowSink | None,
@@ -511,23 +575,34 @@ def _finish(
     """Draw the frames still queued, write the session's JSON, finalise the video, release
     the window and source (a second Ctrl-C held off meanwhile)."""
     with sigint_deferred():
+        failure: BaseException | None = None
         try:
             if renderer is not None:
                 renderer.close()
-        finally:
-            summary = guide.summary(started_at, complete)
+        except BaseException as error:  # the video: raised once the JSON is saved
+            failure = error
+            guide.fail(f"failed: {error}")
+        guide.skipped_frames = source.skipped
+        summary = guide.summary(started_at)
+        try:
             try:
                 write_json_atomic(outputs.report_path, summary)
+            except OSError as error:
+                raise PosecoachError(
+                    f"cannot write session report {outputs.report_path}: {error.strerror or error}"
+                ) from error
+        finally:
+            try:
+                if video is not None:
+                    video.close()
             finally:
                 try:
-                    if video is not None:
-                        video.close()
+                    if window is not None:
+                        window.close()
                 finally:
-                    try:
-                        if window is not None:
-                            window.close()
-                    finally:
-                        source.close()
+                    source.close()
+        if failure is not None:
+            raise failure
     return summary
 
 

@@ -13,6 +13,7 @@ from posecoach.interrupts import sigint_deferred
 from posecoach.routine import find_routine, routine_files
 from posecoach.session import Guide, GuidedOutputs, GuidedResult, run_guided, session_stem
 from posecoach.sources import FrameSource
+from posecoach.speech import DEFAULT_RATE_WPM
 
 
 def run_session_command(args: argparse.Namespace) -> int:
@@ -22,8 +23,12 @@ def run_session_command(args: argparse.Namespace) -> int:
     from posecoach.sources import open_source
 
     if args.list:
-        for routine_id, path in routine_files(args.pose_dirs).items():
-            routine = find_routine(str(path), args.pose_dirs)
+        for routine_id, path in routine_files().items():
+            try:
+                routine = find_routine(str(path), args.pose_dirs)
+            except PosecoachError as error:  # one broken file does not hide the others
+                print(f"{routine_id:20s} (cannot be used: {error})")
+                continue
             steps = ", ".join(f"{s.pose.id} ({s.amount_text})" for s in routine.steps)
             print(f"{routine_id:20s} {routine.name}: {steps}")
         return cli.EXIT_OK
@@ -31,8 +36,8 @@ def run_session_command(args: argparse.Namespace) -> int:
         raise PosecoachError("which routine? add --routine ID (see 'posecoach session --list')")
     routine = find_routine(args.routine, args.pose_dirs)
     stem = session_stem(routine)
-    report_path = cli._writable(
-        args.report or cli.DEFAULT_OUT_DIR / f"{stem}.json", "session report"
+    report_path = cli._output_file(
+        args.report or cli.DEFAULT_OUT_DIR / f"{stem}.json", ".json", "session report"
     )
     html_path = report_path.with_suffix(".html")
     if args.out is not None:
@@ -45,6 +50,11 @@ def run_session_command(args: argparse.Namespace) -> int:
         if args.camera_video is not None:
             raise PosecoachError("give either SOURCE or --camera-video, not both")
         source = open_source(args.source)
+        if source.independent_frames:
+            source.close()
+            raise PosecoachError(
+                f"{args.source} holds stills: a session needs a video or a recording of it"
+            )
     show_window = not args.no_window
     if show_window and not has_display():
         print("posecoach: no screen found, running without a window", file=sys.stderr)
@@ -59,8 +69,14 @@ def run_session_command(args: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
-    voice = cli._open_voice(argparse.Namespace(no_voice=args.no_voice), live=True)
-    guide = Guide(routine, source.name, model_name)
+    # The voice leads a session in real time; a file analysed at full speed runs silent.
+    voice = (
+        cli._open_voice(argparse.Namespace(no_voice=args.no_voice), live=True)
+        if source.realtime
+        else None
+    )
+    speaking = voice is not None and voice.available and not voice.muted
+    guide = Guide(routine, source.name, model_name, DEFAULT_RATE_WPM if speaking else None)
     outputs = GuidedOutputs(
         report_path=report_path,
         video_path=args.out,
@@ -74,8 +90,8 @@ def run_session_command(args: argparse.Namespace) -> int:
         with sigint_deferred():
             if estimator is not None:
                 estimator.close()
-            if voice is not None:
-                voice.close(finish_s=3.0)  # the last words ("... complete") are said
+            if voice is not None:  # the last words ("... complete") are said
+                voice.close(finish_s=3.0 if guide.done and guide.failure is None else 0.0)
     _write_html(result, routine.name, html_path)
     if not args.no_history:
         from posecoach import history
@@ -86,9 +102,13 @@ def run_session_command(args: argparse.Namespace) -> int:
     print(f"html:   {html_path}")
     if args.out is not None:
         print(f"video:  {args.out}")
-    if result.interrupted is not None:
+    if result.interrupted is not None and not result.summary["complete"]:
         return cli._stopped_code(result.interrupted)
-    return cli.EXIT_OK if result.summary["complete"] else cli.EXIT_ERROR
+    if result.summary["ended_by"] == "stopped by the user":
+        return cli.EXIT_OK
+    # The routine ran to its end: every stretch done, or skipped on purpose.
+    finished = all(run.status in ("done", "skipped") for run in result.runs)
+    return cli.EXIT_OK if finished and not result.summary["skipped_frames"] else cli.EXIT_ERROR
 
 
 def _write_html(result: GuidedResult, title: str, path: Path) -> None:

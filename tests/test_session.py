@@ -4,6 +4,8 @@ routine end to end on generated clips through the model."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import cv2
@@ -171,8 +173,11 @@ def test_a_routine_is_led_through_its_phases_with_side_switches_and_totals(tmp_p
     assert sides[other]["hold_s"] == pytest.approx(3.0, abs=0.1)  # ended on reaching it
     assert bridging.report.to_dict()["reps"] == 2
     # What was said: the stretch, how to, the set-up, a countdown, the prompts, the end.
-    assert person.said[0].startswith("Half-kneeling hip-flexor stretch. From standing")
-    assert "1" in person.said and f"Switch sides: now your {other} side" in person.said
+    assert person.said[0].startswith(
+        "Half-kneeling hip-flexor stretch, 2 x 1.5 s holds per side. From standing"
+    )
+    assert "Get into position: 1" in person.said  # countdown_s = 1
+    assert f"Switch sides: now your {other} side" in person.said
     assert person.said[-1] == "Test routine complete. Well done."
     assert "Get into position: 1" in person.messages
 
@@ -306,3 +311,90 @@ def test_a_session_whose_input_ends_early_is_saved_and_not_complete(tmp_path, pe
     assert report.with_suffix(".html").is_file()
     # The history keeps what was done; the stretch never reached counts as skipped.
     assert main(["history"]) == EXIT_OK
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"rest_s": "10"}, "rest_s"),
+        ({"countdown_s": [3]}, "countdown_s"),
+        ({"steps": [{"pose": "pigeon", "hold_s": "20"}]}, "steps[1].hold_s"),
+        ({"steps": [{"pose": "pigeon", "reps": 2.5}]}, "steps[1].reps"),
+        ({"steps": ["pigeon"]}, "steps[1]"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_named_not_a_crash(tmp_path, change, key):
+    with pytest.raises(RoutineFileError, match=re.escape(f"{key}: expected")):
+        parse_routine({**ROUTINE, **change}, tmp_path / "mine.toml")
+
+
+def test_id_and_name_default_to_the_file_name(tmp_path):
+    routine = parse_routine({"steps": [{"pose": "pigeon"}]}, tmp_path / "evening.toml")
+    assert (routine.id, routine.name) == ("evening", "evening")
+    assert routine.steps[0].hold_s == routine.steps[0].pose.target
+
+
+def test_during_a_rest_skip_ends_it_and_repeat_goes_back(tmp_path):
+    guide = guide_for({**ROUTINE, "rest_s": 30}, tmp_path)
+    person = Performer(guide)
+    person.hold(9, back_leg="RIGHT")
+    person.hold(8, back_leg="LEFT")
+    assert guide.phase is Phase.REST and guide.index == 1
+    guide.repeat()  # the kneeling stretch again, not the bridge
+    assert guide.index == 0 and guide.phase is Phase.INTRO
+    assert guide.runs[0].status == "not reached" and guide.runs[0].report is None
+    person.hold(9, back_leg="RIGHT")
+    person.hold(8, back_leg="LEFT")
+    assert guide.phase is Phase.REST
+    guide.skip()  # the rest, not the bridge
+    assert guide.phase is Phase.INTRO and guide.index == 1
+    assert guide.runs[1].status == "not reached"
+
+
+def test_skipping_every_stretch_finishes_the_routine_but_not_complete(tmp_path):
+    guide = guide_for(ROUTINE, tmp_path)
+    Performer(guide).hold(1, back_leg="RIGHT")
+    guide.skip()
+    guide.skip()
+    assert guide.done and not guide.complete
+    assert guide.ended_by == "routine finished, 2 skipped"
+    assert guide.summary("2026-11-21T10:00:00+00:00")["complete"] is False
+
+
+def test_muting_the_cues_lasts_for_the_later_stretches(tmp_path):
+    guide = guide_for(ROUTINE, tmp_path)
+    person = Performer(guide)
+    person.hold(1.5, back_leg="RIGHT")
+    guide.mute(True)
+    person.hold(8, back_leg="RIGHT")  # the work coach is a new one
+    assert guide.phase is Phase.WORK and guide._coach is not None and guide._coach.muted
+
+
+def test_the_coach_aims_at_the_routines_amount_not_the_stretch_target(tmp_path):
+    guide = guide_for(ROUTINE, tmp_path)
+    Performer(guide).hold(4, back_leg="RIGHT")
+    assert guide._coach is not None and guide._coach.pose.target == 3.0  # 2 x 1.5 s
+    assert guide.runs[0].report is not None and guide.runs[0].report.pose.target == 3.0
+
+
+def test_with_a_voice_a_phase_lasts_until_its_words_are_said(tmp_path):
+    silent, speaking = guide_for(ROUTINE, tmp_path), guide_for(ROUTINE, tmp_path)
+    speaking.words_per_minute = 165
+    for guide in (silent, speaking):
+        Performer(guide).hold(2, back_leg="RIGHT")
+    assert silent.phase is not Phase.INTRO  # intro_s is 1 s
+    assert speaking.phase is Phase.INTRO  # its how-to takes several seconds to say
+
+
+def test_session_list_and_bad_report_names(tmp_path, capsys, monkeypatch):
+    poses = tmp_path / "config" / "posecoach" / "poses"
+    poses.mkdir(parents=True)
+    shutil.copy(find_routine("cooldown").steps[0].pose.path, poses / "my_bridge.toml")
+    text = (poses / "my_bridge.toml").read_text().replace('id = "bridge"', 'id = "my_bridge"')
+    (poses / "my_bridge.toml").write_text(text)
+    assert main(["session", "--list"]) == EXIT_OK  # pose files are not read as routines
+    out = capsys.readouterr().out
+    assert "cooldown" in out and "my_bridge" not in out
+    argv = ["session", "--routine", "cooldown", str(tmp_path / "x.mp4"), "--no-window"]
+    assert main([*argv, "--report", str(tmp_path / "s.html")]) == EXIT_ERROR
+    assert "expected a .json file name" in capsys.readouterr().err
