@@ -81,6 +81,37 @@ def _add_pose_dirs(parser: argparse.ArgumentParser, dest: str = "pose_dirs") -> 
     )
 
 
+def _add_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        type=Path,
+        metavar="FILE.task",
+        help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
+    )
+
+
+def _add_camera_settings(parser: argparse.ArgumentParser) -> None:
+    """--width, --height and --fps: what to ask of the camera."""
+    parser.add_argument("--width", type=int, help="ask the camera for this frame width")
+    parser.add_argument("--height", type=int, help="ask the camera for this frame height")
+    parser.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
+
+
+def _add_camera(parser: argparse.ArgumentParser) -> None:
+    """--camera N and --camera-video VIDEO (a video played as the camera), and the camera's
+    settings, for the commands that coach from a camera."""
+    parser.add_argument(
+        "--camera", type=int, default=0, metavar="N", help="camera index (default 0)"
+    )
+    parser.add_argument(
+        "--camera-video",
+        type=Path,
+        metavar="VIDEO",
+        help="use this video as the camera, played in real time (try it without a webcam)",
+    )
+    _add_camera_settings(parser)
+
+
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
     """--overrides FILE and --set POSE.RULE.KEY=VALUE (repeatable): values above the pose files."""
     parser.add_argument(
@@ -144,12 +175,7 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         _add_pose_dirs(sub)
         _add_overrides(sub)
-        sub.add_argument(
-            "--model",
-            type=Path,
-            metavar="FILE.task",
-            help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
-        )
+        _add_model(sub)
         sub.add_argument(
             "--report", type=Path, metavar="FILE.json", help="where to write the session report"
         )
@@ -193,17 +219,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     live = commands.add_parser("live", help="coach from a webcam")
     common(live)
-    live.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
-    live.add_argument("--width", type=int, help="ask the camera for this frame width")
-    live.add_argument("--height", type=int, help="ask the camera for this frame height")
-    live.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
+    _add_camera(live)
     live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
-    live.add_argument(
-        "--camera-video",
-        type=Path,
-        metavar="VIDEO",
-        help="use this video as the camera, played in real time (try live mode without a webcam)",
-    )
     live.add_argument(
         "--no-history",
         action="store_true",
@@ -281,15 +298,8 @@ def _build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--out", required=True, type=Path, metavar="FILE.pcrec", help="the recording to write"
     )
-    record.add_argument(
-        "--model",
-        type=Path,
-        metavar="FILE.task",
-        help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
-    )
-    record.add_argument("--width", type=int, help="ask the camera for this frame width")
-    record.add_argument("--height", type=int, help="ask the camera for this frame height")
-    record.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
+    _add_model(record)
+    _add_camera_settings(record)
     record.add_argument(
         "--image-fps",
         type=_positive,
@@ -438,22 +448,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "by id, or a routine file",
     )
     session.add_argument("--list", action="store_true", help="list the routines and exit")
-    session.add_argument("--camera", type=int, default=0, metavar="N", help="camera index")
-    session.add_argument(
-        "--camera-video",
-        type=Path,
-        metavar="VIDEO",
-        help="use this video as the camera, played in real time",
-    )
-    session.add_argument("--width", type=int, help="ask the camera for this frame width")
-    session.add_argument("--height", type=int, help="ask the camera for this frame height")
-    session.add_argument("--fps", type=_positive, help="ask the camera for this frame rate")
-    session.add_argument(
-        "--model",
-        type=Path,
-        metavar="FILE.task",
-        help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
-    )
+    _add_camera(session)
+    _add_model(session)
     session.add_argument(
         "--report",
         type=Path,

@@ -63,7 +63,7 @@ class SessionResult:
     snapshots: Snapshots | None = None  # the best and worst moments in position, drawn
 
 
-class _FpsMeter:
+class FpsMeter:
     """Frames per second over a short sliding window of wall-clock times (display only)."""
 
     def __init__(self, size: int = 30) -> None:
@@ -289,6 +289,16 @@ class Renderer:
             except queue.Full:
                 continue
 
+    def show_in(self, window: WindowSink) -> tuple[Key, np.ndarray | None]:
+        """Show the newest drawing not shown yet in `window` (its latency noted), or just
+        read the keys: the key pressed, and the drawing shown (None: nothing new)."""
+        newest = self.newest()
+        if newest is None:
+            return window.poll(), None
+        key = window.show(newest[0])
+        self._timing.shown(newest[1])
+        return key, newest[0]
+
     def newest(self) -> tuple[np.ndarray, float] | None:
         """The newest drawing not shown yet, with its frame's capture time."""
         with self._lock:
@@ -464,7 +474,7 @@ def run_session(
     window: WindowSink | None = None
     renderer: Renderer | None = None
     interrupted: KeyboardInterrupt | None = None
-    meter = _FpsMeter()
+    meter = FpsMeter()
     timing = Timing(realtime=source.realtime)
     stop = StopRequest()
     with stop.handling():
@@ -494,19 +504,14 @@ def run_session(
                     outputs.on_frame(assessment)
                 if window is None:
                     continue
-                newest = renderer.newest()
-                if newest is not None:
-                    shown = newest[0]
-                    key = window.show(shown)
-                    timing.shown(newest[1])
-                else:
-                    key = window.poll()
+                key, drawn = renderer.show_in(window)
+                shown = drawn if drawn is not None else shown
                 if key is Key.MUTE:
                     coach.muted = not coach.muted
                 if key is Key.VOICE and outputs.voice is not None:
                     outputs.voice.muted = not outputs.voice.muted
                 if key is Key.PAUSE and shown is not None:
-                    key = _wait_while_paused(window, shown, stop)
+                    key = wait_while_paused(window, shown, stop)
                 if key is Key.QUIT:
                     report.ended_by = "stopped by the user"
                     break
@@ -526,15 +531,22 @@ def run_session(
     return SessionResult(report_data, outputs.report_path, written, interrupted, snapshots)
 
 
-def _wait_while_paused(window: WindowSink, shown: np.ndarray, stop: StopRequest) -> Key:
-    """Hold the current frame on screen until space (resume) or q (quit)."""
-    paused = banner(shown, "Paused (space: resume, q: quit)")
+def wait_while_paused(
+    window: WindowSink,
+    shown: np.ndarray,
+    stop: StopRequest,
+    text: str = "Paused (space: resume, q: quit)",
+    keys: tuple[Key, ...] = (Key.QUIT,),
+) -> Key:
+    """Hold the current frame on screen, with `text`, until space (resume: Key.NONE) or one
+    of `keys` (returned)."""
+    paused = banner(shown, text)
     while True:
         stop.check()
         key = window.show(paused, wait_ms=50)
         if key is Key.PAUSE:
             return Key.NONE
-        if key is Key.QUIT:
+        if key in keys:
             return key
 
 
@@ -576,15 +588,23 @@ def _finish(
                         f"cannot write report {outputs.report_path}: {error.strerror or error}"
                     ) from error
         finally:
-            try:
-                if video is not None:
-                    video.close()
-            finally:
-                try:
-                    if window is not None:
-                        window.close()
-                finally:
-                    source.close()
+            release(video, window, source)
         if failure is not None:
             raise failure
     return data
+
+
+def release(
+    video: VideoSink | ImageSink | None, window: WindowSink | None, source: FrameSource
+) -> None:
+    """Finalise the video, close the window, release the source: each one even when one
+    before it fails (its error is raised after)."""
+    try:
+        if video is not None:
+            video.close()
+    finally:
+        try:
+            if window is not None:
+                window.close()
+        finally:
+            source.close()

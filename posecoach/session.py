@@ -24,8 +24,16 @@ from posecoach.errors import PosecoachError, stop_reason
 from posecoach.estimator import PoseEstimator
 from posecoach.interrupts import StopRequest, sigint_deferred
 from posecoach.landmarks import Landmarks
-from posecoach.overlay import banner
-from posecoach.pipeline import Drawing, Renderer, Snapshots, Timing, _FpsMeter, landmark_stream
+from posecoach.pipeline import (
+    Drawing,
+    FpsMeter,
+    Renderer,
+    Snapshots,
+    Timing,
+    landmark_stream,
+    release,
+    wait_while_paused,
+)
 from posecoach.posefile import Mode, PoseSpec, View
 from posecoach.report import SessionReport, write_json_atomic
 from posecoach.routine import Routine, Step
@@ -480,7 +488,7 @@ def run_guided(
     renderer: Renderer | None = None
     interrupted: KeyboardInterrupt | None = None
     timing = Timing(realtime=source.realtime)
-    meter = _FpsMeter()
+    meter = FpsMeter()
     stop = StopRequest()
     with stop.handling():
         try:
@@ -519,15 +527,16 @@ def run_guided(
                         break
                     if window is None:
                         continue
-                    newest = renderer.newest()
-                    if newest is not None:
-                        shown = newest[0]
-                        key = window.show(shown)
-                        timing.shown(newest[1])
-                    else:
-                        key = window.poll()
+                    key, drawn = renderer.show_in(window)
+                    shown = drawn if drawn is not None else shown
                     if key is Key.PAUSE and shown is not None:
-                        key = _paused(window, shown, stop)
+                        key = wait_while_paused(
+                            window,
+                            shown,
+                            stop,
+                            "Paused (space: resume, n: next stretch, r: again, q: quit)",
+                            (Key.QUIT, Key.SKIP, Key.REPEAT),
+                        )
                     if key is Key.SKIP:
                         guide.skip()
                     elif key is Key.REPEAT:
@@ -550,17 +559,6 @@ def run_guided(
         finally:
             summary = _finish(guide, started_at, renderer, video, window, source, outputs)
     return GuidedResult(summary, guide.runs, interrupted)
-
-
-def _paused(window: WindowSink, shown: np.ndarray, stop: StopRequest) -> Key:
-    paused = banner(shown, "Paused (space: resume, n: next stretch, r: again, q: quit)")
-    while True:
-        stop.check()
-        key = window.show(paused, wait_ms=50)
-        if key is Key.PAUSE:
-            return Key.NONE
-        if key in (Key.QUIT, Key.SKIP, Key.REPEAT):
-            return key
 
 
 def _finish(
@@ -592,15 +590,7 @@ def _finish(
                     f"cannot write session report {outputs.report_path}: {error.strerror or error}"
                 ) from error
         finally:
-            try:
-                if video is not None:
-                    video.close()
-            finally:
-                try:
-                    if window is not None:
-                        window.close()
-                finally:
-                    source.close()
+            release(video, window, source)
         if failure is not None:
             raise failure
     return summary
