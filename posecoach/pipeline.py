@@ -313,6 +313,30 @@ class Renderer:
             raise self.error
 
 
+class Screen:
+    """The window, shown from the coach's thread: the newest drawing as soon as it is ready,
+    also while the coach waits for the model (`refresh` is called then), and the keys
+    pressed meanwhile, kept for the loop (`key`)."""
+
+    def __init__(self, window: WindowSink, renderer: Renderer) -> None:
+        self.window = window
+        self.renderer = renderer
+        self.shown: np.ndarray | None = None  # the drawing on screen
+        self._keys: collections.deque[Key] = collections.deque()
+
+    def refresh(self) -> None:
+        key, drawn = self.renderer.show_in(self.window)
+        if drawn is not None:
+            self.shown = drawn
+        if key is not Key.NONE:
+            self._keys.append(key)
+
+    def key(self) -> Key:
+        """The first key pressed and not handled yet (Key.NONE: none)."""
+        self.refresh()
+        return self._keys.popleft() if self._keys else Key.NONE
+
+
 def assess(
     source: FrameSource,
     estimator: PoseEstimator | None,
@@ -320,6 +344,7 @@ def assess(
     stride: int = 1,
     threads: bool = False,
     stop: StopRequest | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> Generator[tuple[Frame, Assessment], None, None]:
     """Every `stride`th frame of `source` with the coach's assessment of it: the loop every
     command runs. Unrelated stills (an image folder) are judged each on its own: nothing
@@ -332,7 +357,7 @@ def assess(
     model: it is never more than one frame ahead of the coach. `stop` is checked while
     waiting for the threads.
     """
-    with landmark_stream(source, estimator, stride, threads, stop) as found:
+    with landmark_stream(source, estimator, stride, threads, stop, idle) as found:
         for frame, landmarks in found:
             if source.independent_frames:
                 coach.new_scene()
@@ -346,10 +371,12 @@ def landmark_stream(
     stride: int = 1,
     threads: bool = False,
     stop: StopRequest | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> Iterator[Iterator[tuple[Frame, Landmarks | None]]]:
     """Every `stride`th frame of `source` with the landmarks found in it (see `assess`: with
     `threads`, decoded ahead and run through the model in threads of their own, which stop
-    when the block ends)."""
+    when the block ends). `idle` is called every few milliseconds while the reader waits for
+    the model (a window's drawing is shown then)."""
     stages: list[_Prefetch[Any]] = []
     check = stop.check if stop is not None else None
     try:
@@ -360,7 +387,23 @@ def landmark_stream(
         found: Iterator[tuple[Frame, Landmarks | None]] = _landmarks(frames, estimator, source.name)
         if threads:
             depth = 1 if source.realtime else 2
-            stages.append(_Prefetch(found, depth=depth, name="posecoach-model", on_wait=check))
+            waiting = check
+            if idle is not None:
+
+                def waiting() -> None:
+                    if check is not None:
+                        check()
+                    idle()
+
+            stages.append(
+                _Prefetch(
+                    found,
+                    depth=depth,
+                    name="posecoach-model",
+                    on_wait=waiting,
+                    wait_s=0.005 if idle is not None else 0.1,
+                )
+            )
             found = stages[-1]
         yield found
     finally:
@@ -394,9 +437,11 @@ class _Prefetch(Generic[T]):
         depth: int,
         name: str,
         on_wait: Callable[[], None] | None = None,
+        wait_s: float = 0.1,
     ) -> None:
         self._items = items
-        self._on_wait = on_wait  # called while the reader waits (it may raise, to stop)
+        self._on_wait = on_wait  # called every wait_s while the reader waits (may raise)
+        self._wait_s = wait_s
         self._queue: queue.Queue[Any] = queue.Queue(depth)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -427,7 +472,7 @@ class _Prefetch(Generic[T]):
     def __next__(self) -> T:
         while True:
             try:
-                item = self._queue.get(timeout=0.1)
+                item = self._queue.get(timeout=self._wait_s)
                 break
             except queue.Empty:
                 if self._stopping.is_set():
@@ -477,15 +522,22 @@ def run_session(
     meter = FpsMeter()
     timing = Timing(realtime=source.realtime)
     stop = StopRequest()
+    screen: Screen | None = None
+
+    def idle() -> None:
+        if screen is not None:
+            screen.refresh()
+
     with stop.handling():
-        stream = assess(source, estimator, coach, stride, threads=True, stop=stop)
+        stream = assess(source, estimator, coach, stride, threads=True, stop=stop, idle=idle)
         try:
             if outputs.video_path is not None:
                 video = open_frame_sink(outputs.video_path, source.fps / stride)
             if outputs.window_title:
                 window = WindowSink(outputs.window_title)
             renderer = Renderer(video, window is not None, outputs.mirror, timing)
-            shown: np.ndarray | None = None
+            if window is not None:
+                screen = Screen(window, renderer)
             first_ms: float | None = None
             for frame, assessment in stream:
                 stop.check()
@@ -502,16 +554,15 @@ def run_session(
                     outputs.voice.announce(assessment)
                 if outputs.on_frame is not None:
                     outputs.on_frame(assessment)
-                if window is None:
+                if screen is None:
                     continue
-                key, drawn = renderer.show_in(window)
-                shown = drawn if drawn is not None else shown
+                key = screen.key()
                 if key is Key.MUTE:
                     coach.muted = not coach.muted
                 if key is Key.VOICE and outputs.voice is not None:
                     outputs.voice.muted = not outputs.voice.muted
-                if key is Key.PAUSE and shown is not None:
-                    key = wait_while_paused(window, shown, stop)
+                if key is Key.PAUSE and screen.shown is not None:
+                    key = wait_while_paused(screen.window, screen.shown, stop)
                 if key is Key.QUIT:
                     report.ended_by = "stopped by the user"
                     break

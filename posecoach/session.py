@@ -17,8 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from posecoach.coach import Assessment, Coach, Status
 from posecoach.errors import PosecoachError, stop_reason
 from posecoach.estimator import PoseEstimator
@@ -28,6 +26,7 @@ from posecoach.pipeline import (
     Drawing,
     FpsMeter,
     Renderer,
+    Screen,
     Snapshots,
     Timing,
     landmark_stream,
@@ -497,8 +496,9 @@ def run_guided(
             if outputs.window_title:
                 window = WindowSink(outputs.window_title)
             renderer = Renderer(video, window is not None, outputs.mirror, timing)
-            with landmark_stream(source, estimator, threads=True, stop=stop) as found:
-                shown: np.ndarray | None = None
+            screen = Screen(window, renderer) if window is not None else None
+            idle = screen.refresh if screen is not None else None
+            with landmark_stream(source, estimator, threads=True, stop=stop, idle=idle) as found:
                 for frame, landmarks in found:
                     stop.check()
                     moment = guide.feed(landmarks, frame.timestamp_ms, frame.index)
@@ -525,14 +525,13 @@ def run_guided(
                             voice.announce(moment.assessment)
                     if guide.done:
                         break
-                    if window is None:
+                    if screen is None:
                         continue
-                    key, drawn = renderer.show_in(window)
-                    shown = drawn if drawn is not None else shown
-                    if key is Key.PAUSE and shown is not None:
+                    key = screen.key()
+                    if key is Key.PAUSE and screen.shown is not None:
                         key = wait_while_paused(
-                            window,
-                            shown,
+                            screen.window,
+                            screen.shown,
                             stop,
                             "Paused (space: resume, n: next stretch, r: again, q: quit)",
                             (Key.QUIT, Key.SKIP, Key.REPEAT),
