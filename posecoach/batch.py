@@ -203,6 +203,9 @@ def _file_args(
             "plot": inside("plot", ".png"),
             "record": inside("record", RECORDING_SUFFIX),
             "no_window": True,  # no windows from worker processes
+            # Files run side by side, one per core: a model thread each keeps the cores busy
+            # without workers taking turns on them.
+            "threads": args.threads or 1,
         }
     )
 

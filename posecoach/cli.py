@@ -82,11 +82,20 @@ def _add_pose_dirs(parser: argparse.ArgumentParser, dest: str = "pose_dirs") -> 
 
 
 def _add_model(parser: argparse.ArgumentParser) -> None:
+    """--model and --threads: which pose model, on how many threads."""
     parser.add_argument(
         "--model",
         type=Path,
-        metavar="FILE.task",
-        help="a MediaPipe pose landmarker .task model (default: the bundled full model)",
+        metavar="FILE",
+        help="a pose landmark model: a BlazePose landmark .tflite (lite, full or heavy) or a "
+        "MediaPipe pose landmarker .task bundle (default: the bundled full model)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_whole,
+        metavar="N",
+        help="threads the pose model runs on (default: 2 on a machine with 2 cores or more; "
+        "1 per file when several files run at once)",
     )
 
 
@@ -953,6 +962,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         pose_file=None,
         pose_dirs=[],
         model=None,
+        threads=None,
         report=None,
         out=None,
         no_window=args.no_window,  # without a screen, replay falls back to no window
@@ -1092,7 +1102,9 @@ def _cmd_record(args: argparse.Namespace) -> int:
                 f"{source.name} is already a recording: coach it with "
                 f"'posecoach replay {source.name} --pose ID'"
             )
-        estimator = create_estimator(args.model, static_images=source.independent_frames)
+        estimator = create_estimator(
+            args.model, static_images=source.independent_frames, threads=args.threads
+        )
         recorder = recording_estimator(estimator, out, source)
     except BaseException:
         source.close()
@@ -1145,7 +1157,9 @@ def _estimator(args: argparse.Namespace, source: FrameSource) -> tuple[PoseEstim
         return None, source.model_name
     if args.record is not None:
         _writable(recording_path(args.record), "recording")
-    estimator = create_estimator(args.model, static_images=source.independent_frames)
+    estimator = create_estimator(
+        args.model, static_images=source.independent_frames, threads=args.threads
+    )
     if args.record is None:
         return estimator, estimator.name
     return recording_estimator(estimator, args.record, source), estimator.name

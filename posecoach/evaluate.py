@@ -102,6 +102,7 @@ class Job:
     pose_dirs: tuple[Path, ...] = ()
     skip: str | None = None
     overrides: Overrides | None = None  # values above the pose files (--overrides, --set)
+    threads: int | None = None  # the pose model's threads (None: its default)
 
 
 @dataclass(frozen=True)
@@ -745,7 +746,9 @@ def run_job(job: Job) -> Row:
         recorded = isinstance(source, RecordingSource)
         if isinstance(source, RecordingSource):
             source.accept_cut_off = True  # measure the frames there are (it warns of the rest)
-        estimator = None if recorded else create_estimator(None, static_images=still)
+        estimator = (
+            None if recorded else create_estimator(None, static_images=still, threads=job.threads)
+        )
         try:
             coach = Coach(pose)
             for _, assessment in assess(source, estimator, coach):
@@ -856,7 +859,9 @@ def run_jobs(
         pool = ProcessPoolExecutor(max_workers=min(workers, len(runnable)), mp_context=context)
         try:
             futures: dict[Future[Row], int] = {
-                pool.submit(run_job, jobs[index]): index for index in runnable
+                # One model thread per worker: the workers fill the cores between them.
+                pool.submit(run_job, dataclasses.replace(jobs[index], threads=1)): index
+                for index in runnable
             }
             for future in as_completed(futures):
                 finished(futures[future], future.result())

@@ -64,7 +64,9 @@ def run_session_command(args: argparse.Namespace) -> int:
             estimator = None
             model_name = source.model_name
         else:
-            estimator = create_estimator(args.model, static_images=source.independent_frames)
+            estimator = create_estimator(
+                args.model, static_images=source.independent_frames, threads=args.threads
+            )
             model_name = estimator.name
     except BaseException:
         source.close()

@@ -249,6 +249,7 @@ def file_args(tmp_path: Path, source: Path) -> object:
         pose_dirs=[],
         overrides=Overrides.load(None, []),
         model=None,
+        threads=1,
         report=tmp_path / "r.json",
         out=tmp_path / "v.mp4",
         signals=None,

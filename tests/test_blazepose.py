@@ -1,0 +1,263 @@
+"""posecoach's own BlazePose runner: the graph's arithmetic, the filters, the model files."""
+
+from __future__ import annotations
+
+import math
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+
+from posecoach.blazepose import graph, models
+from posecoach.blazepose.filters import LandmarkSmoother, LowPass, OneEuro
+from posecoach.blazepose.models import bundled_model_path, models_from_file
+from posecoach.errors import EstimatorError
+from posecoach.estimator import create_estimator
+from posecoach.sources import Frame
+
+from taskmodel import build_pose_task
+
+# --- Anchors, decoding, suppression ----------------------------------------------------------
+
+
+def test_anchors_cover_the_three_grids_in_the_detectors_order():
+    anchors = graph.ssd_anchor_centres()
+    assert anchors.shape == (2254, 2)
+    # Stride 8: a 28 x 28 grid, 2 anchors a cell, row by row.
+    assert anchors[0] == pytest.approx([0.5 / 28, 0.5 / 28])
+    assert anchors[1] == pytest.approx(anchors[0])
+    assert anchors[2] == pytest.approx([1.5 / 28, 0.5 / 28])
+    # Stride 16 starts after 28 * 28 * 2; the three stride-32 layers share a 7 x 7 grid, 6 a cell.
+    assert anchors[1568] == pytest.approx([0.5 / 14, 0.5 / 14])
+    assert anchors[1568 + 392] == pytest.approx([0.5 / 7, 0.5 / 7])
+    assert np.all(anchors[1568 + 392 : 1568 + 392 + 6] == anchors[1568 + 392])
+    assert anchors[-1] == pytest.approx([6.5 / 7, 6.5 / 7])
+
+
+def test_decoding_offsets_boxes_and_keypoints_by_the_anchor_and_keeps_scores_of_a_half():
+    anchors = np.array([[0.25, 0.5], [0.75, 0.5]], dtype=np.float32)
+    raw = np.zeros((2, 12), dtype=np.float32)
+    raw[0, :4] = [22.4, -22.4, 44.8, 22.4]  # centre moved by (0.1, -0.1), 0.2 x 0.1 in size
+    raw[0, 4:6] = [0.0, 11.2]  # first keypoint 0.05 below the anchor
+    scores, boxes, keypoints = graph.decode_detections(
+        raw, np.array([0.0, -0.01], dtype=np.float32), anchors
+    )
+    assert scores == pytest.approx([0.5])  # a logit of 0 is kept (>= 0.5), -0.01 is not
+    assert boxes[0] == pytest.approx([0.35 - 0.1, 0.4 - 0.05, 0.2, 0.1])
+    assert keypoints[0, 0] == pytest.approx([0.25, 0.55])
+
+
+def test_weighted_suppression_averages_the_overlapping_candidates_by_score():
+    scores = np.array([0.9, 0.6, 0.8])
+    boxes = np.array([[0.1, 0.1, 0.4, 0.4], [0.12, 0.1, 0.4, 0.4], [0.6, 0.6, 0.3, 0.3]])
+    keypoints = np.zeros((3, 4, 2))
+    keypoints[:, 0] = [[0.3, 0.3], [0.4, 0.3], [0.7, 0.7]]
+    best = graph.best_detection(scores, boxes, keypoints)
+    assert best is not None
+    assert best.score == pytest.approx(0.9)
+    # The third box does not overlap the best: it takes no part.
+    assert best.keypoints[0] == pytest.approx([(0.3 * 0.9 + 0.4 * 0.6) / 1.5, 0.3])
+    assert best.box[0] == pytest.approx((0.1 * 0.9 + 0.12 * 0.6) / 1.5)
+    assert best.box[2] == pytest.approx(0.4)
+    assert graph.best_detection(np.zeros(0), np.zeros((0, 4)), np.zeros((0, 4, 2))) is None
+
+
+def test_letterbox_pads_the_short_side_and_its_removal_undoes_it():
+    roi, pad = graph.letterbox_square(640, 480)
+    assert (roi.width * 640, roi.height * 480) == pytest.approx((640, 640))
+    assert pad == pytest.approx((0.0, 0.125))
+    # A point at the top of the frame sits 1/8 down the padded square.
+    detection = graph.Detection(0.9, np.array([0.5, 0.125, 0.1, 0.75]), np.full((4, 2), 0.125))
+    back = graph.remove_letterbox(detection, pad)
+    assert back.box == pytest.approx([0.5, 0.0, 0.1, 1.0])
+    assert back.keypoints[0] == pytest.approx([0.125 / 1.0, 0.0])
+    _, tall = graph.letterbox_square(360, 640)
+    assert tall == pytest.approx(((1 - 360 / 640) / 2, 0.0))
+
+
+# --- Crops ---------------------------------------------------------------------------------
+
+
+def test_crop_is_centred_on_the_hips_square_and_upright_when_the_body_stands():
+    hips, head = np.array([0.5, 0.6]), np.array([0.5, 0.4])
+    roi = graph.crop_roi(np.stack([hips, head]), (640, 480))
+    assert (roi.x_center, roi.y_center) == pytest.approx((0.5, 0.6))
+    assert roi.rotation == pytest.approx(0.0)
+    side_px = 2 * 0.2 * 480 * graph.ROI_SCALE  # twice the hips-to-head distance, scaled
+    assert (roi.width * 640, roi.height * 480) == pytest.approx((side_px, side_px))
+
+
+def test_crop_turns_with_a_lying_body():
+    # Head to the right of the hips: the body lies along x; the crop turns a quarter.
+    roi = graph.crop_roi(np.array([[0.4, 0.5], [0.6, 0.5]]), (100, 100))
+    assert roi.rotation == pytest.approx(math.pi / 2)
+    roi = graph.crop_roi(np.array([[0.6, 0.5], [0.4, 0.5]]), (100, 100))
+    assert roi.rotation == pytest.approx(-math.pi / 2)
+    # Upside down (head below the hips): half a turn, kept within [-pi, pi).
+    roi = graph.crop_roi(np.array([[0.5, 0.4], [0.5, 0.6]]), (100, 100))
+    assert roi.rotation == pytest.approx(-math.pi)
+
+
+def test_projection_takes_crop_points_back_where_the_warp_took_them():
+    image = np.zeros((300, 400, 3), dtype=np.uint8)
+    cv2.circle(image, (250, 120), 4, (255, 255, 255), -1)
+    roi = graph.Roi(0.55, 0.45, 0.5, 0.5 * 400 / 300, 0.4)
+    crop = graph.warp_crop(image, roi, 256, cv2.BORDER_REPLICATE)
+    ys, xs = np.nonzero(crop[:, :, 0] > 128)
+    spot = np.array([[xs.mean() / 256, ys.mean() / 256, 0.0]])
+    back = graph.project_to_image(spot, roi)[0]
+    assert back[0] * 400 == pytest.approx(250, abs=1.0)
+    assert back[1] * 300 == pytest.approx(120, abs=1.0)
+
+
+def test_world_landmarks_turn_with_the_crop():
+    world = np.array([[1.0, 0.0, 0.3]])
+    turned = graph.rotate_world(world, graph.Roi(0.5, 0.5, 1, 1, math.pi / 2))
+    assert turned[0] == pytest.approx([0.0, 1.0, 0.3], abs=1e-6)
+
+
+def test_heatmap_refinement_moves_a_point_to_a_confident_peak_only():
+    heatmap = np.full((64, 64, 2), -10.0, dtype=np.float32)
+    heatmap[30, 40, 0] = 10.0  # a sure peak near the first point
+    heatmap[30, 40, 1] = -0.5  # an unsure one near the second
+    points = np.array([[38.5 / 64, 29.2 / 64], [38.5 / 64, 29.2 / 64]])
+    refined = graph.refine_with_heatmap(points, heatmap)
+    assert refined[0] * 64 == pytest.approx([40.0, 30.0], abs=0.01)
+    assert refined[1] == pytest.approx(points[1])
+    # A peak outside the 9 x 9 window around the point is not seen.
+    far = np.array([[34.5 / 64, 29.2 / 64]])
+    assert graph.refine_with_heatmap(far, heatmap[:, :, :1])[0] == pytest.approx(far[0])
+
+
+# --- Filters -------------------------------------------------------------------------------
+
+
+def test_low_pass_passes_the_first_sample_then_blends():
+    low = LowPass(0.1)
+    assert low.apply(np.array([1.0])) == pytest.approx([1.0])
+    assert low.apply(np.array([0.0])) == pytest.approx([0.9])
+    low.reset()
+    assert low.apply(np.array([5.0])) == pytest.approx([5.0])
+
+
+def test_one_euro_holds_still_values_and_follows_fast_moves():
+    slow = OneEuro(min_cutoff=0.05, beta=80.0, derivative_cutoff=1.0)
+    assert slow.apply(np.array([100.0]), 0.01) == pytest.approx([100.0])
+    jitter = slow.apply(np.array([101.0]), 0.01)
+    assert 100.0 < jitter[0] < 100.6  # a 1 px wobble on a 100 px body is about halved
+    fast = OneEuro(min_cutoff=0.05, beta=80.0, derivative_cutoff=1.0)
+    fast.apply(np.array([100.0]), 0.01)
+    moved = fast.apply(np.array([150.0]), 0.01)
+    assert moved[0] > 120.0  # a 50 px jump is followed most of the way at once
+
+
+def test_landmark_smoother_filters_in_pixels_scaled_by_the_body():
+    near = LandmarkSmoother(0.05, 80.0, 1.0)
+    far = LandmarkSmoother(0.05, 80.0, 1.0)
+    start = np.array([[0.5, 0.5, 0.0]])
+    near.apply(start, (1000, 1000), 500.0)
+    far.apply(start, (1000, 1000), 50.0)
+    step = start + np.array([[0.005, 0.0, 0.0]])  # 5 px: little for a 500 px body, much for 50
+    assert near.apply(step, (1000, 1000), 500.0)[0, 0] < far.apply(step, (1000, 1000), 50.0)[0, 0]
+
+
+# --- Model files ---------------------------------------------------------------------------
+
+
+def test_bundled_models_pass_their_checksums():
+    files = models.bundled_models()
+    assert len(files.detector) == 2_959_046 and len(files.landmarks) == 6_440_512
+
+
+def _fake_models_dir(tmp_path, monkeypatch, damage: str | None = None, remove: str | None = None):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in (models.DETECTOR_FILE, models.LANDMARK_FILE):
+        content = bytearray(bundled_model_path(name).read_bytes())
+        if name == damage:
+            content[1000] ^= 0xFF
+        if name != remove:
+            (folder / name).write_bytes(bytes(content))
+    monkeypatch.setattr(models, "bundled_model_path", lambda name: folder / name)
+
+
+def test_a_damaged_bundled_model_is_a_one_line_error(tmp_path, monkeypatch):
+    _fake_models_dir(tmp_path, monkeypatch, damage=models.LANDMARK_FILE)
+    with pytest.raises(EstimatorError) as error:
+        create_estimator()
+    message = str(error.value)
+    assert "\n" not in message
+    assert "pose_landmark_full.tflite is damaged" in message and "reinstall" in message
+
+
+def test_a_missing_bundled_model_is_a_one_line_error(tmp_path, monkeypatch):
+    _fake_models_dir(tmp_path, monkeypatch, remove=models.DETECTOR_FILE)
+    with pytest.raises(EstimatorError, match=r"pose_detection\.tflite is missing .*reinstall"):
+        create_estimator()
+
+
+def test_a_task_bundle_gives_both_models(tmp_path):
+    task = build_pose_task(tmp_path / "pose_landmarker_full.task")
+    files = models_from_file(task)
+    assert files.name == "pose_landmarker_full.task"
+    assert files.landmarks == bundled_model_path(models.LANDMARK_FILE).read_bytes()
+    assert files.detector == bundled_model_path(models.DETECTOR_FILE).read_bytes()
+
+
+def test_a_landmark_tflite_is_used_with_the_bundled_detector(tmp_path):
+    own = tmp_path / "pose_landmark_heavy.tflite"
+    own.write_bytes(bundled_model_path(models.LANDMARK_FILE).read_bytes())
+    files = models_from_file(own)
+    assert files.name == own.name
+    assert files.detector == bundled_model_path(models.DETECTOR_FILE).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"not a model at all", "is not a TensorFlow Lite model"),
+        ("zip-without-models", "has no pose_detector.tflite or pose_landmarks_detector.tflite"),
+    ],
+)
+def test_files_that_are_not_models_are_refused_in_one_line(tmp_path, content, expected):
+    path = tmp_path / "model.task"
+    if content == "zip-without-models":
+        with zipfile.ZipFile(path, "w") as bundle:
+            bundle.writestr("readme.txt", "hello")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(EstimatorError) as error:
+        models_from_file(path)
+    assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_model_with_other_outputs_is_refused_by_name(tmp_path):
+    # The detector given as the landmark model: a TensorFlow Lite file, but not the right one.
+    wrong = tmp_path / "detector.tflite"
+    wrong.write_bytes(bundled_model_path(models.DETECTOR_FILE).read_bytes())
+    with pytest.raises(EstimatorError, match="as a pose landmark model: it has no landmarks"):
+        create_estimator(wrong)
+
+
+def test_missing_model_file_says_what_to_give(tmp_path):
+    with pytest.raises(EstimatorError, match=r"no such model file: .*\.tflite or a MediaPipe"):
+        create_estimator(tmp_path / "nothing.task")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_thread_count_is_the_one_asked_for(threads):
+    estimator = create_estimator(threads=threads)
+    assert estimator.threads == threads  # type: ignore[attr-defined]
+
+
+def test_zero_threads_is_refused():
+    with pytest.raises(EstimatorError, match="threads must be 1 or more"):
+        create_estimator(threads=0)
+
+
+def test_an_empty_frame_has_nobody():
+    estimator = create_estimator()
+    black = np.zeros((240, 320, 3), dtype=np.uint8)
+    assert estimator.estimate(Frame(black, 0.0, 0)) is None
+    assert estimator.estimate(Frame(black, 33.3, 1)) is None
