@@ -44,8 +44,8 @@ from posecoach.sources import IMAGE_SUFFIXES, _natural_key
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
 # How often a worker sends its frame count (the bars are redrawn ten times a second).
 PROGRESS_INTERVAL_S = 0.1
-# Workers are started fresh, not forked from a parent that may hold MediaPipe's threads.
-# (A forkserver with posecoach and mediapipe preloaded started two workers about 1 s sooner
+# Workers are started fresh, not forked from a parent that may hold the model's threads.
+# (A forkserver with posecoach and the model runtime preloaded started two workers 1 s sooner
 # here, but its workers fork from a process holding a native thread already, and inherit
 # its environment from when it started, not the parent's now.)
 START_METHOD = "spawn"

@@ -1527,7 +1527,8 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _silence_native_logs() -> None:
-    """Send MediaPipe's native log lines (written straight to file descriptor 2) nowhere.
+    """Send the model runtime's native log lines (LiteRT writes "INFO: Created TensorFlow Lite
+    XNNPACK delegate" straight to file descriptor 2 when a model loads) nowhere.
 
     Python's own stderr keeps a duplicate of the original descriptor, so posecoach's messages
     and errors still reach the terminal. POSECOACH_NATIVE_LOGS=1 keeps the native lines.

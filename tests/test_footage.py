@@ -1,4 +1,4 @@
-"""End to end through the real MediaPipe model on real footage (../shared/footage)."""
+"""End to end through the real pose model on real footage (../shared/footage)."""
 
 import json
 

@@ -502,7 +502,7 @@ def fake_camera(monkeypatch):
     capture = FakeCapture(frames, fps=50, on_read=interrupt)
     monkeypatch.setattr(sources.cv2, "VideoCapture", lambda index: capture)
 
-    def create_estimator(model_path=None, static_images=False):
+    def create_estimator(model_path=None, static_images=False, threads=None):
         return ScriptedModel()
 
     monkeypatch.setattr(estimator_module, "create_estimator", create_estimator)

@@ -126,7 +126,7 @@ def scripted_model(monkeypatch) -> list[ScriptedEstimator]:
     """create_estimator gives ScriptedEstimators (listed here as they are made)."""
     made: list[ScriptedEstimator] = []
 
-    def create(model_path=None, static_images=False):
+    def create(model_path=None, static_images=False, threads=None):
         made.append(ScriptedEstimator())
         return made[-1]
 

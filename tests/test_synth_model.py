@@ -76,11 +76,14 @@ def test_generated_bouncing_hold_is_flagged_and_still_timed(tmp_path_factory):
 
 
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict: whether the visibility crosses 0.5 varies with imperceptible changes.
+    strict=False,
     reason="known limit: on the right side the model's visibility for the far (front) leg "
-    "drops below 0.5 for about 2 s, the front_knee_bent gate becomes unknown and the hold "
+    "can drop below 0.5 for about 2 s, the front_knee_bent gate becomes unknown and the hold "
     "stops; and the first second on the new side is not credited while the working side "
-    "settles. Unknown gates should not stop a hold by themselves",
+    "settles. Unknown gates should not stop a hold by themselves. It comes and goes with the "
+    "model's noise: mediapipe 0.10.21 itself held the right side 7.4, 5.2, 6.9 and 4.4 s "
+    "(truth 7.2) on the same clip, as is and with one grey level of noise on 1% of the pixels",
 )
 def test_generated_faulty_hold_time_on_the_second_side(tmp_path_factory):
     run = generated_run(tmp_path_factory, SITTING_BACK)

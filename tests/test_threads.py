@@ -29,11 +29,11 @@ FPS = 25.0
 
 
 def write_video(path, frames: int, fps: float = FPS, size_wh=(64, 48)) -> None:
-    """A clip whose frame i is filled with grey level 5 * i (so a frame can be told by its
-    brightness)."""
+    """A clip whose frame i is filled with grey level 5 * i, modulo 256 (so any of its first 52
+    frames can be told by its brightness)."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size_wh)
     for i in range(frames):
-        writer.write(np.full((size_wh[1], size_wh[0], 3), 5 * i, np.uint8))
+        writer.write(np.full((size_wh[1], size_wh[0], 3), (5 * i) % 256, np.uint8))
     writer.release()
 
 
