@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from posecoach import __version__
 from posecoach.coach import Assessment, Status
 from posecoach.errors import PosecoachError, SourceError
@@ -49,6 +51,11 @@ TRUTH_SUFFIX = ".truth.json"
 FLAGGED_SHARE = 0.5
 # A hold time within this of the truth counts as close.
 HOLD_CLOSE_S = 0.5
+# A clip's total hold is right within the larger of these of its truth (or inside its range).
+HOLD_GOAL_S = 1.0
+HOLD_GOAL_SHARE = 0.10
+# A negative pair credited more hold than this is a false hold.
+FALSE_HOLD_S = 0.5
 
 # Side keys: "left"/"right" for a stretch done per side, "all" for one that is not, and
 # "total" for the sum over both sides (a label that gives one number for a per-side stretch).
@@ -87,6 +94,12 @@ class Expected:
     wrong_form_s: tuple[tuple[float, float], ...] = ()  # windows [start, end] in seconds
     right_form_s: tuple[tuple[float, float], ...] = ()
     rep_window_frames: tuple[int, int] | None = None  # count reps only in these frames
+    # When the person is truly in the stretch's position ([start, end] seconds; None: not
+    # known, () never), and when the camera shows the stretch's own view (None: throughout).
+    in_pose_s: tuple[tuple[float, float], ...] | None = None
+    own_view_s: tuple[tuple[float, float], ...] | None = None
+    hold_s_range: tuple[float, float] | None = None  # the acceptable total hold, seconds
+    reps_range: tuple[int, int] | None = None  # the acceptable total reps
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,12 @@ class Row:
     failing: list[str] | None = None  # truly failing (generated) or expected (labels)
     wrong_form_share: float | None = None  # in-position frames failing a form rule, per window
     right_form_share: float | None = None
+    # Per frame, in the stretch's own view, against the in-position truth (None: no truth):
+    in_pose_frames: int | None = None  # truly in position
+    in_position_in_view: int | None = None  # judged in position by the coach
+    in_pose_hits: int | None = None  # both
+    hold_s_range: list[float] | None = None
+    reps_range: list[int] | None = None
     skipped: str | None = None
     note: str | None = None
 
@@ -326,6 +345,10 @@ class Label:
     wrong_form_s: tuple[tuple[float, float], ...] = ()
     right_form_s: tuple[tuple[float, float], ...] = ()
     rep_window_frames: tuple[int, int] | None = None
+    in_pose_s: tuple[tuple[float, float], ...] | None = None
+    views_s: Mapping[str, tuple[tuple[float, float], ...]] | None = None
+    hold_s_range: tuple[float, float] | None = None
+    reps_range: tuple[int, int] | None = None
 
 
 FORMS = ("correct", "incorrect")
@@ -423,8 +446,9 @@ class _EntryChecker:
             return None
         return list(value)
 
-    def windows(self, key: str) -> tuple[tuple[float, float], ...]:
-        value = self.entry.get(key)
+    def windows(self, key: str, value: Any = None) -> tuple[tuple[float, float], ...]:
+        """[[start, end], ...] in seconds (the entry's `key`, or `value` when given)."""
+        value = self.entry.get(key) if value is None else value
         if value is None:
             return ()
         out = []
@@ -441,6 +465,32 @@ class _EntryChecker:
                 return ()
             out.append((float(pair[0]), float(pair[1])))
         return tuple(out)
+
+    def view_windows(self, key: str) -> dict[str, tuple[tuple[float, float], ...]] | None:
+        """{view: [[start, end], ...]}: when the camera shows which view."""
+        value = self.entry.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value):
+            self.add(key, f'expecting {{"side": [[start, end], ...], ...}}, got {value!r}')
+            return None
+        return {view: self.windows(f"{key}.{view}", windows) for view, windows in value.items()}
+
+    def span(self, key: str, whole: bool) -> tuple[float, float] | None:
+        """[lowest, highest]: a range of acceptable values."""
+        value = self.entry.get(key)
+        if value is None:
+            return None
+        if not (isinstance(value, list) and len(value) == 2):
+            self.add(key, f"expecting [lowest, highest], got {value!r}")
+            return None
+        low, high = (self._number(key, v, whole) for v in value)
+        if low is None or high is None:
+            return None
+        if low > high:
+            self.add(key, f"expecting [lowest, highest] with lowest <= highest, got {value!r}")
+            return None
+        return (low, high)
 
     def frame_window(self, key: str) -> tuple[int, int] | None:
         value = self.entry.get(key)
@@ -472,7 +522,9 @@ def load_labels(path: str | Path, poses: Mapping[str, PoseSpec]) -> list[Label]:
     (seconds, or per side), `form` ("correct" or "incorrect"), `faults` (rule ids expected to
     be flagged), `negative_for` (pose ids), `near_miss_of` (a pose id), `movement` (an exercise
     outside the catalogue: a negative for every stretch counted in reps), `wrong_form_s` and
-    `right_form_s` ([[start, end], ...] seconds), `rep_window_frames` ([first, last]).
+    `right_form_s` ([[start, end], ...] seconds), `rep_window_frames` ([first, last]),
+    `in_pose_s` ([[start, end], ...]: truly in position), `views_s` ({view: [[start, end], ...]}),
+    `hold_s_range` and `reps_range` ([lowest, highest]).
 
     Raises LabelsError listing every malformed entry, with the file, the entry and the key.
     """
@@ -542,6 +594,15 @@ def _read_label(
     wrong_form_s = check.windows("wrong_form_s")
     right_form_s = check.windows("right_form_s")
     rep_window = check.frame_window("rep_window_frames")
+    in_pose_s = check.windows("in_pose_s") if "in_pose_s" in entry else None
+    views_s = check.view_windows("views_s")
+    hold_s_range = check.span("hold_s_range", whole=False)
+    reps_span = check.span("reps_range", whole=True)
+    reps_range = None if reps_span is None else (int(reps_span[0]), int(reps_span[1]))
+    if pose is not None and pose.mode is Mode.HOLD and reps_range is not None:
+        check.add("reps_range", f"{pose.id} is a hold: give hold_s_range, not reps_range")
+    if pose is not None and pose.mode is Mode.REPS and hold_s_range is not None:
+        check.add("hold_s_range", f"{pose.id} is counted in reps: give reps_range")
     if check.problems:
         return None, check.problems
     return (
@@ -559,6 +620,10 @@ def _read_label(
             wrong_form_s=wrong_form_s,
             right_form_s=right_form_s,
             rep_window_frames=rep_window,
+            in_pose_s=in_pose_s,
+            views_s=views_s,
+            hold_s_range=hold_s_range,
+            reps_range=reps_range,
         ),
         [],
     )
@@ -597,6 +662,12 @@ def jobs_from_labels(
                 wrong_form_s=label.wrong_form_s,
                 right_form_s=label.right_form_s,
                 rep_window_frames=label.rep_window_frames,
+                in_pose_s=label.in_pose_s,
+                own_view_s=(
+                    label.views_s.get(pose.view.value, ()) if label.views_s is not None else None
+                ),
+                hold_s_range=label.hold_s_range if pose.mode is Mode.HOLD else None,
+                reps_range=label.reps_range if pose.mode is Mode.REPS else None,
             )
             pairs.append((label.pose, Kind.LABELLED, expected))
         others: list[tuple[str, Kind]] = []
@@ -825,7 +896,51 @@ def measure(
         row.wrong_form_share = form_window_share(pose, frames, expected.wrong_form_s)
     if expected.right_form_s:
         row.right_form_share = form_window_share(pose, frames, expected.right_form_s)
+    truly = in_pose_truth(pose, frames, expected, truth)
+    if truly is not None:
+        in_pose, in_view = truly
+        coach = np.array([f.in_position for f in frames], dtype=bool)
+        row.in_pose_frames = int((in_pose & in_view).sum())
+        row.in_position_in_view = int((coach & in_view).sum())
+        row.in_pose_hits = int((coach & in_pose & in_view).sum())
+    if expected.hold_s_range is not None:
+        row.hold_s_range = list(expected.hold_s_range)
+    if expected.reps_range is not None:
+        row.reps_range = list(expected.reps_range)
     return row
+
+
+def _within_windows(t_s: float, windows: Sequence[tuple[float, float]]) -> bool:
+    return any(start <= t_s <= end for start, end in windows)
+
+
+def in_pose_truth(
+    pose: PoseSpec,
+    frames: Sequence[FrameRecord],
+    expected: Expected,
+    truth: Mapping[str, Any] | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per frame: whether the person is truly in the stretch's position, and whether the
+    camera shows the stretch's own view; None when nothing says. A label's `in_pose_s` and
+    `views_s` give them; a generated clip's truth has the first for every frame, and its view
+    is the stretch's own or not for the whole clip."""
+    if truth is not None:
+        per_frame = truth.get("per_frame", {}).get("in_position")
+        if per_frame is None:
+            return None
+        in_pose = np.array(
+            [0 <= f.index < len(per_frame) and bool(per_frame[f.index]) for f in frames],
+            dtype=bool,
+        )
+        own_view = truth.get("spec", {}).get("view") == pose.view.value
+        return in_pose, np.full(len(frames), own_view, dtype=bool)
+    if expected.in_pose_s is None:
+        return None
+    in_pose = np.array([_within_windows(f.t_s, expected.in_pose_s) for f in frames], dtype=bool)
+    if expected.own_view_s is None:
+        return in_pose, np.ones(len(frames), dtype=bool)
+    in_view = np.array([_within_windows(f.t_s, expected.own_view_s) for f in frames], dtype=bool)
+    return in_pose, in_view
 
 
 def run_jobs(
@@ -901,6 +1016,7 @@ def summarize(rows: Sequence[Row]) -> dict[str, Any]:
         "rep_counts": _rep_summary(positive),
         "hold": _hold_summary(positive),
         "negatives": _negative_summary(negative),
+        "in_position": _in_position_summary(ran),
         "stills": _still_summary(ran),
         "faults": _fault_summary(ran),
         "agreement": {
@@ -937,7 +1053,11 @@ def _compared(rows: Sequence[Row], quantity: str) -> list[tuple[str, float]]:
 
 def _rep_summary(rows: Sequence[Row]) -> dict[str, Any]:
     errors = [abs(e) for _, e in _compared(rows, "reps")]
+    goals = [(row.clip, ok) for row in rows if (ok := reps_within_goal(row)) is not None]
     return {
+        "goal_clips": len(goals),
+        "within_goal": sum(ok for _, ok in goals),
+        "outside_goal": [clip for clip, ok in goals if not ok],
         "counts": len(errors),
         "clips": len({clip for clip, _ in _compared(rows, "reps")}),
         "exact_rate": _ratio(sum(e == 0 for e in errors), len(errors)),
@@ -957,6 +1077,7 @@ def _hold_summary(rows: Sequence[Row]) -> dict[str, Any]:
         if count["expected"] is not None and (count["expected"] > 0 or count["measured"] > 0)
     ]
     errors = [e for _, e in held]
+    goals = [(row.clip, ok) for row in rows if (ok := hold_within_goal(row)) is not None]
     return {
         "sides": len(errors),
         "clips": len({clip for clip, _ in held}),
@@ -964,18 +1085,87 @@ def _hold_summary(rows: Sequence[Row]) -> dict[str, Any]:
         "largest_error_s": max(errors) if errors else None,
         "close_s": HOLD_CLOSE_S,
         "close_rate": _ratio(sum(e <= HOLD_CLOSE_S for e in errors), len(errors)),
+        "goal_clips": len(goals),
+        "within_goal": sum(ok for _, ok in goals),
+        "outside_goal": [clip for clip, ok in goals if not ok],
     }
 
 
+def _total(counts: Mapping[str, Mapping[str, Any]], key: str) -> float | None:
+    """A count's total over the sides (None when any side's value is unknown)."""
+    if TOTAL in counts:
+        return counts[TOTAL][key]
+    values = [count[key] for count in counts.values()]
+    return None if not values or any(v is None for v in values) else sum(values)
+
+
+def hold_within_goal(row: Row) -> bool | None:
+    """Whether a clip's total hold is right: inside its label's range, or within the larger
+    of HOLD_GOAL_S and HOLD_GOAL_SHARE of its truth; None without hold truth."""
+    measured = _total(row.hold_s, "measured")
+    if measured is None:
+        return None
+    if row.hold_s_range is not None:
+        low, high = row.hold_s_range
+        return bool(low <= measured <= high)
+    expected = _total(row.hold_s, "expected")
+    if expected is None:
+        return None
+    return bool(abs(measured - expected) <= max(HOLD_GOAL_S, HOLD_GOAL_SHARE * expected))
+
+
+def reps_within_goal(row: Row) -> bool | None:
+    """Whether a clip's total reps are right: inside its label's range, or exact."""
+    measured = _total(row.reps, "measured")
+    if measured is None:
+        return None
+    if row.reps_range is not None:
+        low, high = row.reps_range
+        return bool(low <= measured <= high)
+    expected = _total(row.reps, "expected")
+    return None if expected is None else bool(measured == expected)
+
+
 def _negative_summary(rows: Sequence[Row]) -> dict[str, Any]:
-    reps = [sum(c["measured"] for c in r.reps.values()) for r in rows]
-    held = [sum(c["measured"] for c in r.hold_s.values()) for r in rows]
+    reps = [_total(r.reps, "measured") or 0 for r in rows]
+    held = [_total(r.hold_s, "measured") or 0.0 for r in rows]
+    worst = sorted(
+        (
+            (int(n), float(s), r)
+            for r, s, n in zip(rows, held, reps, strict=True)
+            if s > FALSE_HOLD_S or n > 0
+        ),
+        key=lambda pair: (-pair[0], -pair[1]),
+    )
+    credited = [
+        {"clip": r.clip, "pose": r.pose, "hold_s": round(s, 2), "reps": n} for n, s, r in worst
+    ]
     return {
         "pairs": len(rows),
         "false_reps": sum(reps),
         "pairs_with_false_reps": sum(n > 0 for n in reps),
         "false_hold_s": round(float(sum(held)), 2),
         "pairs_with_false_hold": sum(s > 0 for s in held),
+        "false_hold_limit_s": FALSE_HOLD_S,
+        "largest_false_hold_s": round(float(max(held)), 2) if held else None,
+        "credited": credited,  # pairs over the limit or with a rep, the worst first
+    }
+
+
+def _in_position_summary(rows: Sequence[Row]) -> dict[str, Any]:
+    """Per-frame in-position precision and recall, in the stretch's own view, over the clips
+    with in-position truth (summed over their frames)."""
+    known = [r for r in rows if r.in_pose_frames is not None]
+    truly = sum(r.in_pose_frames or 0 for r in known)
+    judged = sum(r.in_position_in_view or 0 for r in known)
+    hits = sum(r.in_pose_hits or 0 for r in known)
+    return {
+        "clips": len(known),
+        "truly_in_position": truly,
+        "judged_in_position": judged,
+        "both": hits,
+        "precision": _ratio(hits, judged),
+        "recall": _ratio(hits, truly),
     }
 
 
@@ -1069,6 +1259,10 @@ def row_cells(rows: Sequence[Row]) -> list[list[str]]:
             cells.append([row.clip, row.pose, row.kind, *["-"] * 10, f"skipped: {row.skipped}"])
             continue
         in_position = f"{row.in_position_frames}/{row.frames}"
+        if row.in_pose_frames is not None:
+            precision = _ratio(row.in_pose_hits or 0, row.in_position_in_view or 0)
+            recall = _ratio(row.in_pose_hits or 0, row.in_pose_frames)
+            in_position += f" P {_percent(precision)} R {_percent(recall)}"
         if row.still_in_position is not None:
             in_position += " want all" if row.still_in_position else " want none"
         form = "-"
@@ -1111,6 +1305,12 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
             f"{_percent(reps['exact_rate'])}, mean abs error {reps['mean_abs_error']:.2f}, off by "
             f"one {_percent(reps['off_by_one_rate'])}, largest error {reps['largest_error']}"
         )
+        if reps["goal_clips"]:
+            lines.append(
+                f"    clip totals exact (or inside the label's reps_range): "
+                f"{_fraction(reps['within_goal'], reps['goal_clips'])}"
+                + (f"; not: {', '.join(reps['outside_goal'])}" if reps["outside_goal"] else "")
+            )
     else:
         lines.append(f"  rep counts: {NA} (no clip with rep truth)")
     if hold["sides"]:
@@ -1120,6 +1320,12 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
             f"{hold['mean_abs_error_s']:.2f} s, largest {hold['largest_error_s']:.2f} s, within "
             f"{hold['close_s']:g} s {_percent(hold['close_rate'])}"
         )
+        if hold["goal_clips"]:
+            lines.append(
+                f"    clip totals within max({HOLD_GOAL_S:g} s, {HOLD_GOAL_SHARE:.0%}) (or inside "
+                f"the label's hold_s_range): {_fraction(hold['within_goal'], hold['goal_clips'])}"
+                + (f"; not: {', '.join(hold['outside_goal'])}" if hold["outside_goal"] else "")
+            )
     else:
         lines.append(f"  hold time: {NA} (no side held in a clip with hold truth)")
     if neg["pairs"]:
@@ -1127,10 +1333,26 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
             f"  negatives ({_plural(neg['pairs'], 'clip-stretch pair')}): "
             f"false reps {neg['false_reps']} "
             f"(in {neg['pairs_with_false_reps']}), false hold {neg['false_hold_s']:.1f} s "
-            f"(in {neg['pairs_with_false_hold']})"
+            f"(in {neg['pairs_with_false_hold']}), largest {neg['largest_false_hold_s']:.1f} s; "
+            f"over {neg['false_hold_limit_s']:g} s or with a rep: {len(neg['credited'])}"
         )
+        for pair in neg["credited"]:
+            lines.append(
+                f"    {pair['clip']} as {pair['pose']}: {pair['hold_s']:.1f} s held, "
+                f"{_plural(pair['reps'], 'rep')}"
+            )
     else:
         lines.append(f"  negatives: {NA}")
+    position = summary["in_position"]
+    if position["clips"]:
+        lines.append(
+            f"  in position per frame, in the stretch's own view "
+            f"({_plural(position['clips'], 'clip')} with that truth): precision "
+            f"{_fraction(position['both'], position['judged_in_position'])}, recall "
+            f"{_fraction(position['both'], position['truly_in_position'])}"
+        )
+    else:
+        lines.append(f"  in position per frame: {NA} (no clip with in-position truth)")
     wanted, never = stills["expected_in_position"], stills["expected_never"]
     parts = [
         f"{t['in_position']}/{t['frames']} frames {what}"

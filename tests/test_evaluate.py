@@ -1,6 +1,7 @@
 """`posecoach eval`: the accuracy metrics on hand-made frames and rows, the labels loader and
 its errors, and end to end through the real model on generated clips and real footage."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from posecoach.cli import EXIT_ERROR, EXIT_OK, main
 from posecoach.coach import Status
 from posecoach.evaluate import (
+    Expected,
     FrameRecord,
     Job,
     Kind,
@@ -465,6 +467,96 @@ def test_labels_become_clip_stretch_pairs(tmp_path, poses):
     assert "partial" in by_clip["gone.mp4"].skip
 
 
+def test_labels_give_in_position_intervals_views_and_ranges(tmp_path, poses):
+    path = write_labels(
+        tmp_path,
+        {
+            "stretch.mp4": {
+                "pose": "test_hold",
+                "hold_s": 7.0,
+                "hold_s_range": [7.0, 14.1],
+                "in_pose_s": [[0.0, 14.1]],
+                "views_s": {"oblique": [[0.0, 6.8]], "side": [[7.1, 14.1]]},
+            },
+            "lunge.mp4": {"pose": None, "negative_for": ["test_hold"], "in_pose_s": []},
+            "bridge.mp4": {"pose": "test_reps", "reps_range": [5, 6]},
+        },
+        files=["stretch.mp4", "lunge.mp4", "bridge.mp4"],
+    )
+    by_clip = {j.clip: j for j in jobs_from_labels(load_labels(path, poses), poses)}
+    stretch = by_clip["stretch.mp4"].expected
+    assert stretch.in_pose_s == ((0.0, 14.1),)
+    assert stretch.own_view_s == ((7.1, 14.1),)  # the stretch's own view: side
+    assert stretch.hold_s_range == (7.0, 14.1)
+    assert by_clip["bridge.mp4"].expected.reps_range == (5, 6)
+    assert by_clip["bridge.mp4"].expected.in_pose_s is None  # nothing said
+    assert by_clip["lunge.mp4"].expected.in_pose_s is None  # a negative: holds and reps say it
+
+
+def test_in_position_per_frame_is_compared_in_the_stretchs_own_view(poses):
+    # 10 frames a second; truly in position 0.5-1.5 s; the side view from 1.0 s on; the coach
+    # judges frames 8-17 (0.8-1.7 s) in position.
+    frames = [frame(i, IN if 8 <= i <= 17 else OUT, "left") for i in range(20)]
+    expected = Expected(in_pose_s=((0.5, 1.5),), own_view_s=((1.0, 1.9),))
+    job = Job("a.mp4", Path("a.mp4"), "test_hold", Kind.LABELLED, expected)
+    row = measure(job, poses["test_hold"], frames, {"left": 0.8, "right": 0.0}, None, False)
+    # In view (frames 10-19): truly in position 10-15, judged 10-17.
+    assert (row.in_pose_frames, row.in_position_in_view, row.in_pose_hits) == (6, 8, 6)
+    position = summarize([row])["in_position"]
+    assert position["precision"] == pytest.approx(6 / 8) and position["recall"] == 1.0
+    text = "\n".join(summary_lines(summarize([row])))
+    assert "precision 75% (6/8), recall 100% (6/6)" in text
+    # Without view windows every frame counts.
+    whole = dataclasses.replace(job, expected=Expected(in_pose_s=((0.5, 1.5),)))
+    row = measure(whole, poses["test_hold"], frames, {"left": 0.8, "right": 0.0}, None, False)
+    assert (row.in_pose_frames, row.in_position_in_view, row.in_pose_hits) == (11, 10, 8)
+
+
+def test_generated_truth_gives_in_position_per_frame(poses):
+    sides = {"left": {"reps": 0, "hold_s": 0.2}, "right": {"reps": 0, "hold_s": 0.0}}
+    passes = {"knee_90": [True] * 4, "upright": [True] * 4, "stance": [True] * 4}
+    clip = truth([False, True, True, False], passes, totals=sides)
+    clip["spec"] = {"view": "side"}
+    frames = [frame(0, OUT), frame(1, IN), frame(2, OUT), frame(3, IN)]
+    job = Job("a.mp4", Path("a.mp4"), "test_hold", Kind.GENERATED, truth_path=Path("a.truth.json"))
+    row = measure(job, poses["test_hold"], frames, {"left": 0.0, "right": 0.0}, clip, False)
+    assert (row.in_pose_frames, row.in_position_in_view, row.in_pose_hits) == (2, 2, 1)
+    clip["spec"] = {"view": "oblique-45"}  # not the stretch's view: no frame counts
+    row = measure(job, poses["test_hold"], frames, {"left": 0.0, "right": 0.0}, clip, False)
+    assert (row.in_pose_frames, row.in_position_in_view, row.in_pose_hits) == (0, 0, 0)
+
+
+def test_hold_and_rep_goals_per_clip():
+    rows = [
+        # Within max(1 s, 10%) of the truth: 20 s wanted, 21.8 s is inside 2 s.
+        Row("a.mp4", "p", "labelled", "hold", hold_s=counts(("total", 20.0, 21.8))),
+        Row("b.mp4", "p", "labelled", "hold", hold_s=counts(("total", 5.0, 6.2))),
+        # A range wins over the single value.
+        Row("c.mp4", "p", "labelled", "hold", hold_s=counts(("total", 7.0, 13.0)),
+            hold_s_range=[7.0, 14.1]),
+        Row("d.mp4", "r", "labelled", "reps", reps=counts(("all", 5, 6)), reps_range=[5, 6]),
+        Row("e.mp4", "r", "labelled", "reps", reps=counts(("all", 3, 4))),
+        Row("f.mp4", "p", "negative", "hold", hold_s=counts(("total", 0.0, 0.4))),
+        Row("g.mp4", "p", "negative", "hold", hold_s=counts(("total", 0.0, 6.0))),
+        Row("h.mp4", "r", "negative", "reps", reps=counts(("all", 0, 1))),
+    ]  # fmt: skip
+    summary = summarize(rows)
+    hold, reps, negatives = summary["hold"], summary["rep_counts"], summary["negatives"]
+    assert (hold["within_goal"], hold["goal_clips"], hold["outside_goal"]) == (2, 3, ["b.mp4"])
+    assert (reps["within_goal"], reps["goal_clips"], reps["outside_goal"]) == (1, 2, ["e.mp4"])
+    assert negatives["largest_false_hold_s"] == 6.0
+    # Over 0.5 s or with a rep, reps first: f's 0.4 s is under the limit.
+    assert [(p["clip"], p["hold_s"], p["reps"]) for p in negatives["credited"]] == [
+        ("h.mp4", 0.0, 1),
+        ("g.mp4", 6.0, 0),
+    ]
+    text = "\n".join(summary_lines(summary))
+    assert (
+        "clip totals within max(1 s, 10%) (or inside the label's hold_s_range): 67% (2/3)" in text
+    )
+    assert "not: b.mp4" in text and "g.mp4 as p: 6.0 s held, 0 reps" in text
+
+
 def test_labels_accept_absolute_paths(tmp_path, poses):
     clip = tmp_path / "elsewhere" / "lift.mp4"
     clip.parent.mkdir()
@@ -490,6 +582,14 @@ def test_labels_accept_absolute_paths(tmp_path, poses):
         ({"near_miss_of": 3}, "near_miss_of", "expecting a pose id"),
         ({"pose": "test_reps", "wrong_form_s": [[4, 2]]}, "wrong_form_s", "start < end"),
         ({"movement": "squat", "rep_window_frames": [9]}, "rep_window_frames", "[first, last]"),
+        ({"pose": "test_hold", "in_pose_s": [[3, 1]]}, "in_pose_s", "start < end"),
+        ({"pose": "test_hold", "views_s": ["side"]}, "views_s", 'expecting {"side"'),
+        ({"pose": "test_hold", "views_s": {"side": [[5, 2]]}}, "views_s.side", "start < end"),
+        ({"pose": "test_hold", "hold_s_range": [9, 4]}, "hold_s_range", "lowest <= highest"),
+        ({"pose": "test_hold", "hold_s_range": 4}, "hold_s_range", "[lowest, highest]"),
+        ({"pose": "test_reps", "reps_range": [1, 2.5]}, "reps_range", "a whole number"),
+        ({"pose": "test_hold", "reps_range": [1, 2]}, "reps_range", "is a hold"),
+        ({"pose": "test_reps", "hold_s_range": [1, 2]}, "hold_s_range", "counted in reps"),
     ],
 )
 def test_malformed_label_names_file_entry_and_key(tmp_path, poses, entry, key, message):
