@@ -36,6 +36,7 @@ from types import FrameType
 from typing import Any, Protocol
 
 from posecoach import cli
+from posecoach.blazepose.models import WORKER_THREADS
 from posecoach.errors import PosecoachError, Terminated, stop_reason
 from posecoach.posefile import PoseSpec
 from posecoach.recording import RECORDING_SUFFIX, is_recording
@@ -178,7 +179,12 @@ def _output_folders(args: argparse.Namespace) -> dict[str, Path | None]:
 
 
 def _file_args(
-    args: argparse.Namespace, path: Path, name: str, pose: PoseSpec, folders: dict[str, Any]
+    args: argparse.Namespace,
+    path: Path,
+    name: str,
+    pose: PoseSpec,
+    folders: dict[str, Any],
+    threads: int | None = None,
 ) -> argparse.Namespace:
     """The arguments of a single replay of `path`, its outputs named `name`_POSE in the
     folders (the report and a video's annotated video in posecoach_out by default)."""
@@ -203,9 +209,7 @@ def _file_args(
             "plot": inside("plot", ".png"),
             "record": inside("record", RECORDING_SUFFIX),
             "no_window": True,  # no windows from worker processes
-            # Files run side by side, one per core: a model thread each keeps the cores busy
-            # without workers taking turns on them.
-            "threads": args.threads or 1,
+            "threads": threads,
         }
     )
 
@@ -502,11 +506,15 @@ def run_batch(args: argparse.Namespace, files: Sequence[Path]) -> int:
     pose = cli._pose(args)  # a wrong pose, pose file or --set fails once, not once per file
     folders = _output_folders(args)
     names = output_names(files)
+    workers = max(1, min(args.workers or os.cpu_count() or 1, len(files)))
+    # Files run side by side, a process per core: a model thread each keeps the cores busy
+    # without the workers taking turns on them. One at a time, a file gets the default.
+    threads = args.threads or (WORKER_THREADS if workers > 1 else None)
     jobs = [
-        _file_args(args, path, name, pose, folders) for path, name in zip(files, names, strict=True)
+        _file_args(args, path, name, pose, folders, threads)
+        for path, name in zip(files, names, strict=True)
     ]
     _check_inputs_kept(files, jobs)
-    workers = max(1, min(args.workers or os.cpu_count() or 1, len(files)))
     labels = _labels(files)
     print(
         f"posecoach replay: {_count(len(files), 'file')} as {pose.name}, {workers} at a time",

@@ -15,8 +15,6 @@ from posecoach.errors import EstimatorError
 from posecoach.landmarks import Landmarks
 from posecoach.sources import Frame
 
-BUNDLED_MODEL_NAME = "blazepose-full (bundled)"
-
 
 class PoseEstimator(Protocol):
     """Finds one person's landmarks in a frame."""

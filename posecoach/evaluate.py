@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from posecoach import __version__
+from posecoach.blazepose.models import WORKER_THREADS
 from posecoach.coach import Assessment, Status
 from posecoach.errors import PosecoachError, SourceError
 from posecoach.overrides import Overrides
@@ -975,7 +976,9 @@ def run_jobs(
         try:
             futures: dict[Future[Row], int] = {
                 # One model thread per worker: the workers fill the cores between them.
-                pool.submit(run_job, dataclasses.replace(jobs[index], threads=1)): index
+                pool.submit(
+                    run_job, dataclasses.replace(jobs[index], threads=WORKER_THREADS)
+                ): index
                 for index in runnable
             }
             for future in as_completed(futures):

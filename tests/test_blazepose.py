@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from posecoach.blazepose import graph, models
-from posecoach.blazepose.filters import LandmarkSmoother, LowPass, OneEuro
+from posecoach.blazepose.filters import LandmarkSmoother, LowPass, OneEuro, legacy_time_ns
 from posecoach.blazepose.models import bundled_model_path, models_from_file
 from posecoach.errors import EstimatorError
 from posecoach.estimator import create_estimator
 from posecoach.sources import Frame
 
+from conftest import REPO
 from taskmodel import build_pose_task
 
 # --- Anchors, decoding, suppression ----------------------------------------------------------
@@ -130,6 +131,18 @@ def test_heatmap_refinement_moves_a_point_to_a_confident_peak_only():
     assert graph.refine_with_heatmap(far, heatmap[:, :, :1])[0] == pytest.approx(far[0])
 
 
+def test_heatmap_refinement_reaches_a_point_just_below_the_heatmap_as_mediapipe_does():
+    # MediaPipe's calculator checks the column twice and never the row's upper end, so a point
+    # just below the crop is refined from the rows of its window inside the heatmap.
+    heatmap = np.full((64, 64, 2), -10.0, dtype=np.float32)
+    heatmap[62, 20, 0] = 10.0
+    heatmap[20, 62, 1] = 10.0
+    below = np.array([[20.5 / 64, 64.6 / 64], [64.6 / 64, 20.5 / 64]])
+    refined = graph.refine_with_heatmap(below, heatmap)
+    assert refined[0] * 64 == pytest.approx([20.0, 62.0], abs=0.01)
+    assert refined[1] == pytest.approx(below[1])  # past the right edge: left alone
+
+
 # --- Filters -------------------------------------------------------------------------------
 
 
@@ -141,25 +154,43 @@ def test_low_pass_passes_the_first_sample_then_blends():
     assert low.apply(np.array([5.0])) == pytest.approx([5.0])
 
 
+TICK = legacy_time_ns(1)
+
+
 def test_one_euro_holds_still_values_and_follows_fast_moves():
     slow = OneEuro(min_cutoff=0.05, beta=80.0, derivative_cutoff=1.0)
-    assert slow.apply(np.array([100.0]), 0.01) == pytest.approx([100.0])
-    jitter = slow.apply(np.array([101.0]), 0.01)
+    assert slow.apply(np.array([100.0]), TICK, 0.01) == pytest.approx([100.0])
+    jitter = slow.apply(np.array([101.0]), 2 * TICK, 0.01)
     assert 100.0 < jitter[0] < 100.6  # a 1 px wobble on a 100 px body is about halved
     fast = OneEuro(min_cutoff=0.05, beta=80.0, derivative_cutoff=1.0)
-    fast.apply(np.array([100.0]), 0.01)
-    moved = fast.apply(np.array([150.0]), 0.01)
+    fast.apply(np.array([100.0]), TICK, 0.01)
+    moved = fast.apply(np.array([150.0]), 2 * TICK, 0.01)
     assert moved[0] > 120.0  # a 50 px jump is followed most of the way at once
+
+
+def test_one_euro_takes_its_rate_from_the_time_between_samples():
+    # The same step after two ticks (a frame with nobody between) is a slower move: followed
+    # less far than after one tick.
+    one, two = (OneEuro(0.05, 80.0, 1.0) for _ in range(2))
+    one.apply(np.array([100.0]), TICK, 0.01)
+    two.apply(np.array([100.0]), TICK, 0.01)
+    after_one = one.apply(np.array([110.0]), 2 * TICK, 0.01)[0]
+    after_two = two.apply(np.array([110.0]), 3 * TICK, 0.01)[0]
+    assert two.frequency_hz == pytest.approx(15.0, rel=1e-4)
+    assert after_two != pytest.approx(after_one)
+    # A sample not later than the last passes as it is.
+    assert one.apply(np.array([50.0]), 2 * TICK, 0.01)[0] == 50.0
 
 
 def test_landmark_smoother_filters_in_pixels_scaled_by_the_body():
     near = LandmarkSmoother(0.05, 80.0, 1.0)
     far = LandmarkSmoother(0.05, 80.0, 1.0)
     start = np.array([[0.5, 0.5, 0.0]])
-    near.apply(start, (1000, 1000), 500.0)
-    far.apply(start, (1000, 1000), 50.0)
+    near.apply(start, TICK, (1000, 1000), 500.0)
+    far.apply(start, TICK, (1000, 1000), 50.0)
     step = start + np.array([[0.005, 0.0, 0.0]])  # 5 px: little for a 500 px body, much for 50
-    assert near.apply(step, (1000, 1000), 500.0)[0, 0] < far.apply(step, (1000, 1000), 50.0)[0, 0]
+    moved_near = near.apply(step, 2 * TICK, (1000, 1000), 500.0)[0, 0]
+    assert moved_near < far.apply(step, 2 * TICK, (1000, 1000), 50.0)[0, 0]
 
 
 # --- Model files ---------------------------------------------------------------------------
@@ -236,7 +267,9 @@ def test_a_model_with_other_outputs_is_refused_by_name(tmp_path):
     # The detector given as the landmark model: a TensorFlow Lite file, but not the right one.
     wrong = tmp_path / "detector.tflite"
     wrong.write_bytes(bundled_model_path(models.DETECTOR_FILE).read_bytes())
-    with pytest.raises(EstimatorError, match="as a pose landmark model: it has no landmarks"):
+    with pytest.raises(
+        EstimatorError, match=r"as a pose landmark model: it takes float32 \[1, 224"
+    ):
         create_estimator(wrong)
 
 
@@ -245,10 +278,77 @@ def test_missing_model_file_says_what_to_give(tmp_path):
         create_estimator(tmp_path / "nothing.task")
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_the_thread_count_is_the_one_asked_for(threads):
-    estimator = create_estimator(threads=threads)
-    assert estimator.threads == threads  # type: ignore[attr-defined]
+@pytest.mark.parametrize("threads", [1, 2, None])
+def test_the_interpreters_get_the_thread_count_asked_for(threads, monkeypatch):
+    from ai_edge_litert import interpreter
+
+    asked: list[int] = []
+    real = interpreter.Interpreter
+
+    def spy(*args, num_threads=None, **kwargs):
+        asked.append(num_threads)
+        return real(*args, num_threads=num_threads, **kwargs)
+
+    monkeypatch.setattr(interpreter, "Interpreter", spy)
+    create_estimator(threads=threads)
+    expected = threads if threads is not None else models.default_threads()
+    assert asked == [expected, expected]  # the detector and the landmark model
+
+
+def test_the_detector_runs_on_the_first_frame_after_nobody_and_on_every_still():
+    from posecoach.blazepose.tracker import BlazePoseTracker
+
+    person = _sample_frame()
+    nobody = np.zeros_like(person)
+    video = BlazePoseTracker(models.bundled_models(), 1)
+    found = [video.process(image) is not None for image in (person, person, nobody, person)]
+    assert found == [True, True, False, True]
+    # Frames 1 and 4: frame 2 is tracked, frame 3 tried with frame 2's crop has no pose, so
+    # the detector runs again on the frame after it.
+    assert video.detector_runs == 2
+    stills = BlazePoseTracker(models.bundled_models(), 1, static_images=True)
+    for image in (person, person, person):
+        assert stills.process(image) is not None
+    assert stills.detector_runs == 3
+
+
+def test_visibility_filter_carries_on_across_a_frame_with_nobody():
+    # In MediaPipe's graph the visibility filter is not called on a frame without a pose, so
+    # it is not reset: after the gap it blends with what it had.
+    from posecoach.blazepose.tracker import BlazePoseTracker
+
+    person = _sample_frame()
+    fresh = BlazePoseTracker(models.bundled_models(), 1).process(person)
+    tracker = BlazePoseTracker(models.bundled_models(), 1)
+    tracker.process(person)
+    tracker.process(np.zeros_like(person))
+    tracker._visibility._filter.value = np.zeros(33, dtype=np.float32)  # what it had: all 0
+    again = tracker.process(person)
+    assert fresh is not None and again is not None
+    assert again.visibility == pytest.approx(0.1 * fresh.visibility, abs=0.01)
+
+
+def _sample_frame() -> np.ndarray:
+    """A frame of a bundled sample with a person in it."""
+    capture = cv2.VideoCapture(str(REPO / "samples" / "half_kneeling_both_sides.mp4"))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 150)
+    ok, image = capture.read()
+    assert ok
+    return image
+
+
+def test_a_damaged_task_bundle_is_a_one_line_error(tmp_path):
+    task = tmp_path / "pose.task"
+    with zipfile.ZipFile(task, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name in ("pose_detector.tflite", "pose_landmarks_detector.tflite"):
+            bundle.writestr(name, bundled_model_path(models.DETECTOR_FILE).read_bytes()[:4000])
+    data = bytearray(task.read_bytes())
+    data[200:260] = bytes(60)  # inside the first entry's compressed data
+    task.write_bytes(bytes(data))
+    with pytest.raises(EstimatorError) as error:
+        models_from_file(task)
+    assert str(error.value).startswith(f"cannot read model bundle {task}: ")
+    assert "\n" not in str(error.value)
 
 
 def test_zero_threads_is_refused():

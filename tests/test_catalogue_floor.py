@@ -30,24 +30,19 @@ CORRECT = {
     "butterfly": clip("butterfly", seed=8),
 }
 
+# Known limits: a fault the model also reads as another rule failing, so that the other rule
+# may be flagged too (it must be the only one).
+ALSO_FLAGGED = {
+    # The model puts the straight leg's knee on the raised thigh. Encoded by OpenCV 4.12 or
+    # newer, seed 5's clip shows it (82% of the judged frames fail other_knee_straight, with
+    # mediapipe 0.10.21 as with posecoach's estimator); encoded by 4.11 it did not.
+    ("supine_knee_to_chest", "knee_not_pulled_in"): {"other_knee_straight"},
+}
+
 # Each fault (on one side for a stretch done per side) and the one rule it fails.
 FAULTS = [
     ("supine_knee_to_chest", "other_knee_bent", "left", 5, "other_knee_straight"),
-    pytest.param(
-        "supine_knee_to_chest",
-        "knee_not_pulled_in",
-        "left",
-        5,
-        "knee_to_chest",
-        # Not strict: whether it shows on this seed's clip depends on the video encoder.
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="known limit: the model puts the straight leg's knee on the raised thigh, so "
-            "other_knee_straight is flagged too. Encoded by OpenCV 4.12 or newer this clip shows "
-            "it (82% of the judged frames fail it, with mediapipe 0.10.21 as with posecoach's "
-            "estimator); encoded by 4.11 it did not",
-        ),
-    ),
+    ("supine_knee_to_chest", "knee_not_pulled_in", "left", 5, "knee_to_chest"),
     ("lying_leg_lift", "thigh_tilted", "right", 11, "thigh_vertical"),
     ("lying_leg_lift", "knee_straight", "right", 11, "knee_90"),
     ("lying_leg_lift", "other_foot_up", "right", 11, "other_foot_down"),
@@ -84,7 +79,9 @@ def test_each_fault_is_flagged_and_no_other_rule(
 ):
     run = generated_run(tmp_path_factory, clip(pose_id, seed, fault, side))
     assert run.truly_failing() == {rule}
-    assert run.flagged() == {rule}
+    flagged = run.flagged()
+    assert rule in flagged
+    assert flagged - {rule} <= ALSO_FLAGGED.get((pose_id, fault), set())
 
 
 @pytest.mark.parametrize(

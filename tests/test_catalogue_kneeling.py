@@ -106,20 +106,7 @@ FAULTS = [
     ("half_kneeling_foot_elevated", "hip_not_forward", "hip_forward", 51),
     ("half_kneeling_foot_elevated", "front_foot_far", "front_knee_90", 52),
     ("pigeon", "back_knee_bent", "back_leg_long", 53),
-    pytest.param(
-        "pigeon",
-        "hips_high",
-        "hips_low",
-        54,
-        # Not strict: on this seed the share sits at the flagging line, so noise decides.
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="known limit: with the hips high the model reads the back leg as bent too: "
-            "back_leg_long fails in 41-83% of the judged frames over seeds 54-59 (flagged on 4 "
-            "of 6); on seed 54's clip mediapipe 0.10.21 itself gives 45%, 61% and 48% with one "
-            "grey level of noise on 1% of the pixels",
-        ),
-    ),
+    ("pigeon", "hips_high", "hips_low", 54),
     pytest.param(
         "pigeon",
         "torso_collapsed",
@@ -134,12 +121,25 @@ FAULTS = [
 ]
 
 
+# Known limits: a fault the model also reads as another rule failing, about as often as not, so
+# that the other rule may be flagged too (it must be the only one).
+ALSO_FLAGGED = {
+    # With the hips high the model reads the back leg as bent too: back_leg_long fails in
+    # 41-83% of the judged frames over seeds 54-59 (flagged on 4 of 6); on seed 54's clip
+    # mediapipe 0.10.21 itself gives 45%, 61% and 48% with one grey level of noise on 1% of
+    # the pixels.
+    ("pigeon", "hips_high"): {"back_leg_long"},
+}
+
+
 @pytest.mark.parametrize(("pose_id", "fault", "rule_id", "seed"), FAULTS)
 def test_each_fault_is_flagged_and_nothing_else(tmp_path_factory, pose_id, fault, rule_id, seed):
     spec = small(pose_id, sides=("left",), hold_s=HOLD_S, fps=FPS, fault=fault, seed=seed)
     run = generated_run(tmp_path_factory, spec)
     assert run.truly_failing() == {rule_id}
-    assert run.flagged() == {rule_id}
+    flagged = run.flagged()
+    assert rule_id in flagged
+    assert flagged - {rule_id} <= ALSO_FLAGGED.get((pose_id, fault), set())
 
 
 # -- leaving the frame -------------------------------------------------------------------------

@@ -6,10 +6,10 @@ there), unchanged from the mediapipe 0.10.21 wheel on PyPI:
     mediapipe/modules/pose_detection/pose_detection.tflite     -> pose_detection.tflite
     mediapipe/modules/pose_landmark/pose_landmark_full.tflite  -> pose_landmark_full.tflite
 
-This script shows where they came from and puts them back: it asks pip for that wheel (any
-Python can run it: pip is told which wheel to fetch, mediapipe is not installed), reads the
-two files out of the zip, checks their SHA-256 against the ones posecoach checks when it loads
-them, and writes them to the models folder.
+This script shows where they came from and puts them back: it asks pip for that wheel (run it
+with the Python posecoach is installed for, any version: pip is told which wheel to fetch, and
+mediapipe is not installed), reads the two files out of the zip, checks their SHA-256 against
+the ones posecoach checks when it loads them, and writes them to the models folder.
 
     python tools/extract_models.py                 # download the wheel with pip, extract
     python tools/extract_models.py --wheel W.whl   # from a wheel already on disk

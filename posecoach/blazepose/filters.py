@@ -2,11 +2,12 @@
 visibility smoothing calculators built on them), vectorised over every coordinate.
 
 They run on MediaPipe's legacy clock: the legacy pose API stamped the n-th frame it was given
-at n x 33,333 us whatever the video's own rate, so the filters here take no timestamps and
-step that clock themselves. Keeping it makes every landmark, and so every threshold tuned on
-them, what it was with mediapipe. The arithmetic follows MediaPipe's types too (values kept
-in float, speeds and cut-offs worked out in double): the next frame's crop comes from these
-values, so a difference in the last bit would grow from frame to frame.
+at n x 33,333 us whatever the video's own rate (`legacy_time_ns`); a One Euro filter's rate
+is worked out from the time between its samples, as MediaPipe does, so a frame with nobody in
+it (no sample) counts as time gone by. Keeping that clock makes every landmark, and so every
+threshold tuned on them, what it was with mediapipe. The arithmetic follows MediaPipe's types
+too (values kept in float, speeds and cut-offs worked out in double): the next frame's crop
+comes from these values, so a difference in the last bit would grow from frame to frame.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ F32 = np.float32
 F64 = np.float64
 # The legacy API's simulated clock: one frame every 33,333 us.
 LEGACY_FRAME_INTERVAL_NS = 33_333_000
+
+
+def legacy_time_ns(frames_given: int) -> int:
+    """The legacy API's timestamp of the `frames_given`-th frame it was given (from 1)."""
+    return frames_given * LEGACY_FRAME_INTERVAL_NS
+
+
 # A OneEuroFilter's rate before it has seen two samples (its `frequency` option).
 DEFAULT_FREQUENCY_HZ = 30.0
 # Below this object size (pixels) landmarks pass unfiltered (min_allowed_object_scale).
@@ -63,18 +71,21 @@ class OneEuro:
         self.frequency_hz = DEFAULT_FREQUENCY_HZ
         self._x = LowPass()
         self._dx = LowPass()
-        self._started = False
+        self._last_ns: int | None = None
 
     def _alpha(self, cutoff: float | np.ndarray) -> float | np.ndarray:
         te = 1.0 / self.frequency_hz
         tau = 1.0 / (2 * math.pi * np.asarray(cutoff, dtype=F64))
         return 1.0 / (1.0 + tau / te)
 
-    def apply(self, sample: np.ndarray, value_scale: float = 1.0) -> np.ndarray:
-        """`sample` (double); returns the filtered values (float, as MediaPipe keeps them)."""
-        if self._started:
-            self.frequency_hz = 1.0 / (LEGACY_FRAME_INTERVAL_NS * 1e-9)
-        self._started = True
+    def apply(self, sample: np.ndarray, time_ns: int, value_scale: float = 1.0) -> np.ndarray:
+        """`sample` (double) at `time_ns`; returns the filtered values (float, as MediaPipe
+        keeps them). A sample not later than the last passes unfiltered."""
+        if self._last_ns is not None and time_ns <= self._last_ns:
+            return np.asarray(sample, dtype=F32)
+        if self._last_ns is not None:
+            self.frequency_hz = 1.0 / ((time_ns - self._last_ns) * 1e-9)
+        self._last_ns = time_ns
         value = np.asarray(sample, dtype=F64)
         if self._x.raw is None:
             speed = np.zeros_like(value)
@@ -88,7 +99,7 @@ class OneEuro:
         self.frequency_hz = DEFAULT_FREQUENCY_HZ
         self._x.reset()
         self._dx.reset()
-        self._started = False
+        self._last_ns = None
 
 
 class LandmarkSmoother:
@@ -106,12 +117,13 @@ class LandmarkSmoother:
     def apply(
         self,
         xyz: np.ndarray,
+        time_ns: int,
         resolution_wh: tuple[int, int] = (1, 1),
         object_scale_px: float | np.float32 = 1.0,
     ) -> np.ndarray:
-        """xyz: (N, 3). Returns the filtered (N, 3), in float."""
+        """xyz: (N, 3) at `time_ns`. Returns the filtered (N, 3), in float."""
         if not self._scaled:
-            return self._filter.apply(np.asarray(xyz, dtype=F32).astype(F64), 1.0)
+            return self._filter.apply(np.asarray(xyz, dtype=F32).astype(F64), time_ns, 1.0)
         if object_scale_px < MIN_OBJECT_SCALE:
             # MediaPipe passes such landmarks through without touching the filter.
             return np.asarray(xyz, dtype=F32).copy()
@@ -119,7 +131,7 @@ class LandmarkSmoother:
         to_px = np.array([width, height, width], dtype=F32)
         in_px = np.asarray(xyz, dtype=F32) * to_px
         value_scale = F32(1.0) / F32(object_scale_px)
-        filtered = self._filter.apply(in_px.astype(F64), float(value_scale))
+        filtered = self._filter.apply(in_px.astype(F64), time_ns, float(value_scale))
         return (filtered.astype(F64) / to_px.astype(F64)).astype(F32)
 
     def reset(self) -> None:

@@ -17,6 +17,8 @@ import numpy as np
 
 # Detector input and its SSD anchors (pose_detection_cpu.pbtxt: SsdAnchorsCalculator).
 DETECTOR_SIZE = 224
+NUM_ANCHORS = 2254
+DETECTION_VALUES = 12  # box x, y, w, h, then 4 keypoints x, y
 ANCHOR_STRIDES = (8, 16, 32, 32, 32)
 # Two anchors a cell on every layer (aspect 1 and the interpolated scale); with a fixed
 # anchor size only their centres matter.
@@ -35,6 +37,8 @@ ROI_SCALE = 1.25
 # Landmark model (pose_landmark_by_roi_cpu.pbtxt).
 LANDMARK_SIZE = 256
 NUM_MODEL_LANDMARKS = 39  # 33 body landmarks, then 2 auxiliary ones (hips, scale) and 4 more
+LANDMARK_VALUES = 5  # x, y, z, visibility, presence
+HEATMAP_SIZE = 64
 NUM_BODY_LANDMARKS = 33
 AUX_LANDMARKS = slice(33, 35)
 MIN_POSE_PRESENCE = 0.5  # a pose exists when the presence flag is strictly above this
@@ -222,7 +226,8 @@ def warp_crop(image: np.ndarray, roi: Roi, size: int, border: int, fill: float =
     rect = (
         (float(F32(roi.x_center) * F32(width)), float(F32(roi.y_center) * F32(height))),
         (float(F32(roi.width) * F32(width)), float(F32(roi.height) * F32(height))),
-        float(F32(float(roi.rotation) * 180.0 / math.pi)),
+        # rotation * 180.f / M_PI: the product in float, the division in double.
+        float(F32(float(F32(roi.rotation) * F32(180.0)) / math.pi)),
     )
     src = cv2.boxPoints(rect).astype(np.float32)
     dst = np.array([[0, size], [0, 0], [size, 0], [size, size]], dtype=np.float32)
@@ -242,7 +247,10 @@ def refine_with_heatmap(xy_crop: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
     # C++ truncation toward zero, as int(x * width) in the calculator.
     centre_cols = np.trunc(refined[:count, 0] * F32(cols)).astype(np.int64)
     centre_rows = np.trunc(refined[:count, 1] * F32(rows)).astype(np.int64)
-    inside = (centre_cols >= 0) & (centre_cols < cols) & (centre_rows >= 0) & (centre_rows < rows)
+    # The calculator tests the column twice and the row's upper end never (its check reads
+    # `center_col >= hm_height`): a point just below the heatmap is refined from the rows
+    # of its window that are inside. Kept, to give what mediapipe gave.
+    inside = (centre_cols >= 0) & (centre_cols < cols) & (centre_rows >= 0) & (centre_cols < rows)
     points = np.flatnonzero(inside)
     if points.size == 0:
         return refined
@@ -258,7 +266,8 @@ def refine_with_heatmap(xy_crop: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
         np.clip(window_cols, 0, cols - 1)[:, None, :],
         points[:, None, None],
     ].astype(F32)
-    confidence = F32(1.0) / (F32(1.0) + np.exp(-logits))
+    with np.errstate(over="ignore"):  # a very negative logit: exp overflows, gives 0
+        confidence = F32(1.0) / (F32(1.0) + np.exp(-logits))
     confidence *= row_ok[:, :, None] & col_ok[:, None, :]
     total = confidence.sum(axis=(1, 2))
     sure = (confidence.max(axis=(1, 2)) >= MIN_HEATMAP_CONFIDENCE) & (total > 0)

@@ -11,9 +11,9 @@ BlazePose variant shares, not by tensor names, which differ between exports.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -23,8 +23,6 @@ from typing import Any
 import numpy as np
 
 from posecoach.errors import EstimatorError
-
-log = logging.getLogger(__name__)
 
 DETECTOR_FILE = "pose_detection.tflite"
 LANDMARK_FILE = "pose_landmark_full.tflite"
@@ -122,8 +120,19 @@ def models_from_file(model_path: str | Path) -> ModelFiles:
                         raise EstimatorError(f"cannot load model {path}: {name} is too large")
                 detector = bundle.read(TASK_DETECTOR)
                 landmarks = bundle.read(TASK_LANDMARKER)
-        except (zipfile.BadZipFile, OSError) as error:
-            raise EstimatorError(f"cannot read model bundle {path}: {error}") from error
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            NotImplementedError,  # a compression this Python cannot read
+            RuntimeError,  # an encrypted entry
+            OSError,
+        ) as error:
+            first_line = (str(error).splitlines() or [type(error).__name__])[0]
+            raise EstimatorError(
+                f"cannot read model bundle {path}: {first_line} "
+                "(expecting a MediaPipe pose landmarker .task file)"
+            ) from error
         _check_tflite(detector, TASK_DETECTOR, path)
         _check_tflite(landmarks, TASK_LANDMARKER, path)
         return ModelFiles(detector, landmarks, path.name)
@@ -135,10 +144,23 @@ def models_from_file(model_path: str | Path) -> ModelFiles:
     return ModelFiles(read_bundled_model(DETECTOR_FILE), landmarks, path.name)
 
 
+# Interpreter threads for one stream where there are that many cores or more (measured fastest
+# for one stream on 2 cores: see benchmarks/README.md), and for each of several files (or eval
+# clips) run at once, a process per core.
+STREAM_THREADS = 2
+WORKER_THREADS = 1
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def default_threads() -> int:
-    """Interpreter threads for one stream: two where there are two cores or more (measured
-    fastest for one live stream on 2 cores; see benchmarks/README.md), else one."""
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
+    """Interpreter threads for one stream: STREAM_THREADS, or fewer on fewer cores."""
+    return min(STREAM_THREADS, usable_cores())
 
 
 class TfliteModel:
@@ -148,10 +170,12 @@ class TfliteModel:
     def __init__(self, content: bytes, threads: int, name: str) -> None:
         try:
             from ai_edge_litert.interpreter import Interpreter
-        except ImportError as error:  # pragma: no cover - a broken install
+        except ImportError as error:  # a broken install, or no wheel for this platform
+            first_line = (str(error).splitlines() or ["unknown error"])[0]
             raise EstimatorError(
-                "cannot run the pose model: the ai-edge-litert package is missing "
-                "(reinstall posecoach: pip install posecoach)"
+                f"cannot load the LiteRT interpreter that runs the pose model ({first_line}): "
+                "reinstall posecoach (pip install --force-reinstall posecoach); ai-edge-litert "
+                "has wheels for Linux x86_64 and aarch64, macOS on Apple silicon and Windows x64"
             ) from error
         try:
             self._interpreter: Any = Interpreter(model_content=content, num_threads=threads)
@@ -164,6 +188,7 @@ class TfliteModel:
             raise EstimatorError(f"cannot use model {name}: expecting one input, got {len(inputs)}")
         self.input_index = inputs[0]["index"]
         self.input_shape = tuple(int(n) for n in inputs[0]["shape"])
+        self.input_dtype = np.dtype(inputs[0]["dtype"]).type
         self.outputs = {
             tuple(int(n) for n in detail["shape"]): detail["index"]
             for detail in self._interpreter.get_output_details()
@@ -177,8 +202,16 @@ class TfliteModel:
     def output(self, shape: tuple[int, ...]) -> np.ndarray:
         return self._interpreter.get_tensor(self.outputs[shape])
 
-    def require(self, shapes: Mapping[str, tuple[int, ...]], kind: str) -> None:
-        """EstimatorError naming the first output `kind` needs that this model lacks."""
+    def require(
+        self, input_shape: tuple[int, ...], shapes: Mapping[str, tuple[int, ...]], kind: str
+    ) -> None:
+        """EstimatorError naming what `kind` needs that this model lacks: its float input of
+        `input_shape`, or one of the outputs `shapes` names."""
+        if self.input_shape != input_shape or self.input_dtype != np.float32:
+            raise EstimatorError(
+                f"cannot use model {self.name} as a {kind}: it takes {self.input_dtype.__name__} "
+                f"{list(self.input_shape)}, expecting float32 {list(input_shape)}"
+            )
         for what, shape in shapes.items():
             if shape not in self.outputs:
                 found = ", ".join(str(list(s)) for s in self.outputs)

@@ -15,18 +15,25 @@ import cv2
 import numpy as np
 
 from posecoach.blazepose import graph
-from posecoach.blazepose.filters import LandmarkSmoother, VisibilitySmoother
+from posecoach.blazepose.filters import LandmarkSmoother, VisibilitySmoother, legacy_time_ns
 from posecoach.blazepose.models import ModelFiles, TfliteModel
 
 DETECTOR_INPUT = (1, graph.DETECTOR_SIZE, graph.DETECTOR_SIZE, 3)
 LANDMARK_INPUT = (1, graph.LANDMARK_SIZE, graph.LANDMARK_SIZE, 3)
-DETECTOR_OUTPUTS = {"boxes": (1, 2254, 12), "scores": (1, 2254, 1)}
+DETECTOR_OUTPUTS = {
+    "boxes": (1, graph.NUM_ANCHORS, graph.DETECTION_VALUES),
+    "scores": (1, graph.NUM_ANCHORS, 1),
+}
 LANDMARK_OUTPUTS = {
-    "landmarks": (1, graph.NUM_MODEL_LANDMARKS * 5),
+    "landmarks": (1, graph.NUM_MODEL_LANDMARKS * graph.LANDMARK_VALUES),
     "presence": (1, 1),
-    "heatmap": (1, 64, 64, graph.NUM_MODEL_LANDMARKS),
+    "heatmap": (1, graph.HEATMAP_SIZE, graph.HEATMAP_SIZE, graph.NUM_MODEL_LANDMARKS),
     "world landmarks": (1, graph.NUM_MODEL_LANDMARKS * 3),
 }
+# Pixels (0-255) to the models' input ranges: the detector takes [-1, 1], the landmark
+# model [0, 1].
+DETECTOR_SCALE, DETECTOR_OFFSET = np.float32(2.0 / 255.0), np.float32(-1.0)
+LANDMARK_SCALE = np.float32(1.0 / 255.0)
 
 # pose_landmark_filtering (the legacy API's smooth_landmarks=True): visibility low-pass,
 # then One Euro filters; and the heavier filter on the two tracking points, which is part
@@ -56,12 +63,14 @@ class BlazePoseTracker:
 
     def __init__(self, models: ModelFiles, threads: int, static_images: bool = False) -> None:
         self.detector = TfliteModel(models.detector, threads, models.name)
-        self.detector.require(DETECTOR_OUTPUTS, "pose detector")
+        self.detector.require(DETECTOR_INPUT, DETECTOR_OUTPUTS, "pose detector")
         self.landmarker = TfliteModel(models.landmarks, threads, models.name)
-        self.landmarker.require(LANDMARK_OUTPUTS, "pose landmark model")
+        self.landmarker.require(LANDMARK_INPUT, LANDMARK_OUTPUTS, "pose landmark model")
         self.static_images = static_images
         self._anchors = graph.ssd_anchor_centres()
         self._roi: graph.Roi | None = None  # the crop for the next frame, while tracking
+        self._frames_given = 0  # frames processed: the legacy clock's ticks
+        self.detector_runs = 0  # frames the detector ran on
         self._visibility = VisibilitySmoother(VISIBILITY_ALPHA)
         self._landmarks = LandmarkSmoother(*LANDMARK_FILTER)
         self._world = LandmarkSmoother(*WORLD_FILTER, scaled=False)
@@ -70,10 +79,12 @@ class BlazePoseTracker:
     def process(self, image_bgr: np.ndarray) -> PoseFound | None:
         """The landmarks in one BGR uint8 frame, or None when nobody is found."""
         height, width = image_bgr.shape[:2]
-        resolution = (width, height)
+        resolution_wh = (width, height)
+        self._frames_given += 1
+        self.detector_runs += self._roi is None or self.static_images
         roi = None if self.static_images else self._roi
         if roi is None:
-            roi = self._detect(image_bgr, resolution)
+            roi = self._detect(image_bgr, resolution_wh)
             if roi is None:
                 self._lose_track()
                 return None
@@ -85,12 +96,13 @@ class BlazePoseTracker:
         if self.static_images:
             body = slice(0, graph.NUM_BODY_LANDMARKS)
             return PoseFound(xyz[body], visibility[body], world)
-        return self._track(xyz, visibility, world, resolution)
+        return self._track(xyz, visibility, world, resolution_wh)
 
-    def _detect(self, image_bgr: np.ndarray, resolution: tuple[int, int]) -> graph.Roi | None:
-        square, pad = graph.letterbox_square(*resolution)
+    def _detect(self, image_bgr: np.ndarray, resolution_wh: tuple[int, int]) -> graph.Roi | None:
+        square, pad = graph.letterbox_square(*resolution_wh)
         crop = graph.warp_crop(image_bgr, square, graph.DETECTOR_SIZE, cv2.BORDER_CONSTANT)
-        tensor = crop[None, :, :, ::-1].astype(np.float32) * np.float32(2.0 / 255.0) - 1.0
+        # BGR to RGB on the small crop: the warp treats each channel alike.
+        tensor = crop[None, :, :, ::-1].astype(np.float32) * DETECTOR_SCALE + DETECTOR_OFFSET
         self.detector.run(tensor)
         candidates = graph.decode_detections(
             self.detector.output(DETECTOR_OUTPUTS["boxes"])[0],
@@ -101,7 +113,7 @@ class BlazePoseTracker:
         if detection is None:
             return None
         detection = graph.remove_letterbox(detection, pad)
-        return graph.crop_roi(detection.keypoints, resolution)
+        return graph.crop_roi(detection.keypoints, resolution_wh)
 
     def _landmarks_in(
         self, image_bgr: np.ndarray, roi: graph.Roi
@@ -109,14 +121,16 @@ class BlazePoseTracker:
         """(39, 3) landmarks normalised to the frame, (39,) visibility and (33, 3) world
         landmarks, or None when the model sees no pose in the crop."""
         crop = graph.warp_crop(image_bgr, roi, graph.LANDMARK_SIZE, cv2.BORDER_REPLICATE)
-        tensor = crop[None, :, :, ::-1].astype(np.float32) * np.float32(1.0 / 255.0)
+        tensor = crop[None, :, :, ::-1].astype(np.float32) * LANDMARK_SCALE
         self.landmarker.run(tensor)
         presence = float(self.landmarker.output(LANDMARK_OUTPUTS["presence"])[0, 0])
         if not presence > graph.MIN_POSE_PRESENCE:
             return None
-        raw = self.landmarker.output(LANDMARK_OUTPUTS["landmarks"])[0].reshape(-1, 5)
+        raw = self.landmarker.output(LANDMARK_OUTPUTS["landmarks"])[0]
+        raw = raw.reshape(-1, graph.LANDMARK_VALUES)  # x, y, z, visibility, presence
         xyz_crop = raw[:, :3] / np.float32(graph.LANDMARK_SIZE)
-        visibility = np.float32(1.0) / (np.float32(1.0) + np.exp(-raw[:, 3]))
+        with np.errstate(over="ignore"):  # a very negative logit: exp overflows, gives 0
+            visibility = np.float32(1.0) / (np.float32(1.0) + np.exp(-raw[:, 3]))
         heatmap = self.landmarker.output(LANDMARK_OUTPUTS["heatmap"])[0]
         xyz_crop[:, :2] = graph.refine_with_heatmap(xyz_crop[:, :2], heatmap)
         xyz = graph.project_to_image(xyz_crop, roi)
@@ -129,30 +143,29 @@ class BlazePoseTracker:
         xyz: np.ndarray,
         visibility: np.ndarray,
         world: np.ndarray,
-        resolution: tuple[int, int],
+        resolution_wh: tuple[int, int],
     ) -> PoseFound:
         """Filter this frame's landmarks and work out the next frame's crop."""
+        now_ns = legacy_time_ns(self._frames_given)
         body = slice(0, graph.NUM_BODY_LANDMARKS)
         aux = xyz[graph.AUX_LANDMARKS]
         # Both filters measure speed against the size of the body's alignment box.
-        scale_box = graph.alignment_box(aux[0], aux[1], resolution)
-        width, height = np.float32(resolution[0]), np.float32(resolution[1])
+        scale_box = graph.alignment_box(aux[0], aux[1], resolution_wh)
+        width, height = np.float32(resolution_wh[0]), np.float32(resolution_wh[1])
         object_scale_px = (scale_box.width * width + scale_box.height * height) / np.float32(2.0)
-        aux_filtered = self._aux.apply(aux, resolution, object_scale_px)
-        self._roi = graph.crop_roi(aux_filtered[:, :2], resolution)
+        aux_filtered = self._aux.apply(aux, now_ns, resolution_wh, object_scale_px)
+        self._roi = graph.crop_roi(aux_filtered[:, :2], resolution_wh)
 
         smooth_visibility = self._visibility.apply(visibility[body])
-        smooth_xyz = self._landmarks.apply(xyz[body], resolution, object_scale_px)
-        smooth_world = self._world.apply(world)
+        smooth_xyz = self._landmarks.apply(xyz[body], now_ns, resolution_wh, object_scale_px)
+        smooth_world = self._world.apply(world, now_ns)
         return PoseFound(smooth_xyz, smooth_visibility, smooth_world)
 
     def _lose_track(self) -> None:
-        """Nobody in this frame: the next frame runs the detector, every filter starts over."""
+        """Nobody in this frame: the next frame runs the detector. The filters of the image
+        landmarks and of the tracking points start over; the visibility and world filters
+        carry on from before (in MediaPipe's graph they are not called on a frame without a
+        pose, so nothing resets them), the world filter's rate taken from the time gone by."""
         self._roi = None
-        for smoother in (
-            self._visibility,
-            self._landmarks,
-            self._world,
-            self._aux,
-        ):
-            smoother.reset()
+        self._landmarks.reset()
+        self._aux.reset()
