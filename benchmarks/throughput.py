@@ -49,6 +49,7 @@ Usage: python benchmarks/throughput.py [--legacy-python PATH] [--clip VIDEO ...]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import inspect
 import json
@@ -111,6 +112,15 @@ class Figure:
     @property
     def median_fps(self) -> float:
         return statistics.median(run.fps for run in self.runs)
+
+    def add(self, run: Run) -> None:
+        """Keep `run`, and say it (on standard error) as it comes."""
+        self.runs.append(run)
+        print(
+            f"    {self.label}: {run.seconds:.2f} s, {run.fps:.1f}/s, CPU "
+            f"{run.cpu_s / run.seconds:.2f} cores, others {run.others_cores:.2f}",
+            file=sys.stderr,
+        )
 
     @property
     def max_others(self) -> float:
@@ -279,12 +289,6 @@ def raw_estimator_command(video: Path, threads: int) -> list[str]:
         "--threads",
         str(threads),
     ]
-
-
-def decode_command(video: Path) -> list[str]:
-    """This Python decoding `video` (and converting to RGB) with nothing else: the legacy
-    loop's function with no model, from the project's venv."""
-    return legacy_command(sys.executable, video, infer=False)
 
 
 # --- posecoach --------------------------------------------------------------------------------
@@ -460,6 +464,23 @@ def posecoach_version() -> str:
     return text + (" (+ changes not committed in posecoach/)" if changed.stdout.strip() else "")
 
 
+def tree_state() -> str:
+    """This checkout's commit and a digest of its changes to posecoach/ not committed: when
+    they differ at the end of the run from its start, posecoach changed under it."""
+    done = subprocess.run(
+        ["git", "-C", str(REPO), "diff", "HEAD", "--", "posecoach", "pyproject.toml"],
+        capture_output=True,
+        check=False,
+    )
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return f"{head.stdout.strip()}+{hashlib.sha1(done.stdout).hexdigest()[:10]}"
+
+
 def verdict(value: float, goal: float) -> str:
     return "met" if value >= goal else "NOT met"
 
@@ -508,8 +529,8 @@ def single_file(
             raise SystemExit(f"{key}: posecoach was imported, which it must not be")
         if not inner["frames"]:
             raise SystemExit(f"{key}: read no frame of {clip}")
-        loops.setdefault(key, Figure(loop_label)).runs.append(run)
-        wholes.setdefault(key, Figure(whole_label)).runs.append(whole)
+        loops.setdefault(key, Figure(loop_label)).add(run)
+        wholes.setdefault(key, Figure(whole_label)).add(whole)
         versions[key] = inner["versions"]
         found.setdefault(key, set()).add(inner["found"])
 
@@ -535,12 +556,12 @@ def single_file(
 
     def coached() -> None:
         loops.setdefault("replay", Figure("posecoach replay (overlay video + report)"))
-        loops["replay"].runs.append(replay(clip, pose_id, folder))
+        loops["replay"].add(replay(clip, pose_id, folder))
 
     def coached_command() -> None:
         label = "posecoach replay CLIP --no-window --out --report"
         run = run_command(replay_command(clip, pose_id, folder), frames)[0]
-        wholes.setdefault("replay", Figure(label)).runs.append(run)
+        wholes.setdefault("replay", Figure(label)).add(run)
         report = json.loads((folder / f"{clip.stem}.json").read_text())
         reported.append(report["timing"]["analysed_fps"])
 
@@ -548,7 +569,7 @@ def single_file(
         def measure() -> None:
             run, _, inner = inner_run(legacy_command(python, clip, infer=False), frames, outside)
             label = f"{key} venv: OpenCV {inner['versions']['opencv']}"
-            decodes.setdefault(key, Figure(label)).runs.append(run)
+            decodes.setdefault(key, Figure(label)).add(run)
 
         return measure
 
@@ -626,15 +647,19 @@ def multi_file(
         for kind in kinds[repeat % 2 :] + kinds[: repeat % 2]:
             wait_for_quiet(max_wait_s)
             if kind == "one by one":
-                runs = [run_command(replay_command(v, pose_id, folder), 0)[0] for v in videos]
+                try:
+                    runs = [run_command(replay_command(v, pose_id, folder), 0)[0] for v in videos]
+                except CommandFailed as error:
+                    print(f"  one after another: a command failed ({error})")
+                    return
                 seconds = sum(run.seconds for run in runs)
                 others = sum(run.others_cores * run.seconds for run in runs) / seconds
                 cpu_s = sum(run.cpu_s for run in runs)
-                one_by_one.runs.append(Run(frames, seconds, cpu_s, others))
+                one_by_one.add(Run(frames, seconds, cpu_s, others))
                 continue
             try:
                 batch = batch_command(videos, pose_id, workers, folder / "batch")
-                at_once.runs.append(run_command(batch, frames)[0])
+                at_once.add(run_command(batch, frames)[0])
             except CommandFailed as error:
                 print(f"  at once: the command failed ({error})")
                 return
@@ -736,6 +761,7 @@ def main() -> None:
     if args.legacy_python and not Path(args.legacy_python).is_file():
         parser.error(f"--legacy-python: no such file: {args.legacy_python}")
     print(f"{posecoach_version()}; {os.cpu_count()} cores; {load_text()}")
+    state = tree_state()
     if not args.legacy_python:
         print("(no --legacy-python: the legacy mediapipe loop is not measured)")
     threads = THREADS[:1] if args.skip_threads else THREADS
@@ -777,6 +803,8 @@ def main() -> None:
                 ),
             )
     print(f"\n{load_text()}")
+    if tree_state() != state:
+        print(f"WARNING: posecoach changed during the run ({state} -> {tree_state()})")
 
 
 if __name__ == "__main__":
