@@ -1102,31 +1102,36 @@ def _total(counts: Mapping[str, Mapping[str, Any]], key: str) -> float | None:
     return None if not values or any(v is None for v in values) else sum(values)
 
 
+def _within_goal(
+    counts: Mapping[str, Mapping[str, Any]],
+    span: Sequence[float] | None,
+    tolerance: Callable[[float], float],
+) -> bool | None:
+    """Whether a clip's measured total is inside `span` (when the label gives one), or within
+    `tolerance(expected)` of its truth; None without truth."""
+    measured = _total(counts, "measured")
+    if measured is None:
+        return None
+    if span is not None:
+        low, high = span
+        return bool(low <= measured <= high)
+    expected = _total(counts, "expected")
+    if expected is None:
+        return None
+    return bool(abs(measured - expected) <= tolerance(expected))
+
+
 def hold_within_goal(row: Row) -> bool | None:
     """Whether a clip's total hold is right: inside its label's range, or within the larger
     of HOLD_GOAL_S and HOLD_GOAL_SHARE of its truth; None without hold truth."""
-    measured = _total(row.hold_s, "measured")
-    if measured is None:
-        return None
-    if row.hold_s_range is not None:
-        low, high = row.hold_s_range
-        return bool(low <= measured <= high)
-    expected = _total(row.hold_s, "expected")
-    if expected is None:
-        return None
-    return bool(abs(measured - expected) <= max(HOLD_GOAL_S, HOLD_GOAL_SHARE * expected))
+    return _within_goal(
+        row.hold_s, row.hold_s_range, lambda want: max(HOLD_GOAL_S, HOLD_GOAL_SHARE * want)
+    )
 
 
 def reps_within_goal(row: Row) -> bool | None:
     """Whether a clip's total reps are right: inside its label's range, or exact."""
-    measured = _total(row.reps, "measured")
-    if measured is None:
-        return None
-    if row.reps_range is not None:
-        low, high = row.reps_range
-        return bool(low <= measured <= high)
-    expected = _total(row.reps, "expected")
-    return None if expected is None else bool(measured == expected)
+    return _within_goal(row.reps, row.reps_range, lambda want: 0)
 
 
 def _negative_summary(rows: Sequence[Row]) -> dict[str, Any]:
