@@ -46,8 +46,6 @@ MIN_POSE_PRESENCE = 0.5  # a pose exists when the presence flag is strictly abov
 # averages a 9x9 window (ends inclusive); with 7 the result is off by up to 30 px.
 HEATMAP_HALF_WINDOW = 4
 MIN_HEATMAP_CONFIDENCE = 0.5
-# Logits below this give a probability of 0 to float64 precision anyway.
-SIGMOID_CLIP = 700.0
 
 
 F32 = np.float32
@@ -80,8 +78,8 @@ class Detection:
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function, in float64 (clipped where float64 would overflow)."""
-    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, dtype=np.float64), -SIGMOID_CLIP, None)))
+    """The logistic function, in float64 (its callers clip the logits first)."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
 def ssd_anchor_centres() -> np.ndarray:
@@ -218,7 +216,7 @@ def crop_roi(keypoints: np.ndarray, resolution_wh: tuple[int, int]) -> Roi:
     return enlarge(alignment_box(keypoints[0], keypoints[1], resolution_wh), resolution_wh)
 
 
-def warp_crop(image: np.ndarray, roi: Roi, size: int, border: int, fill: float = 0.0) -> np.ndarray:
+def warp_crop(image: np.ndarray, roi: Roi, size: int, border: int) -> np.ndarray:
     """ImageToTensorCalculator (OpenCV converter): the rotated crop `roi` of `image` (uint8,
     H x W x C), resampled to `size` x `size` by a perspective warp corner to corner
     (INTER_LINEAR), uint8 like its input."""
@@ -233,7 +231,7 @@ def warp_crop(image: np.ndarray, roi: Roi, size: int, border: int, fill: float =
     dst = np.array([[0, size], [0, 0], [size, 0], [size, size]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
     return cv2.warpPerspective(
-        image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=fill
+        image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=border
     )
 
 
