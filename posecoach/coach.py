@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
 from posecoach.rules import History, Rule, RuleResult, When
 from posecoach.smoothing import LandmarkSmoother, OneEuroParams
+from posecoach.stillness import Stillness
 from posecoach.temporal import (
     Event,
     EventKind,
@@ -213,6 +215,7 @@ class Measurement:
     values: tuple[float | None, ...]  # per rule of the pose, in order; empty: none measured
     smoothed: Landmarks | None
     trusted: np.ndarray | None
+    motion: float | None = None  # how much the body moves (see Stillness); None: not known
 
 
 def rejudge(
@@ -262,7 +265,24 @@ class Coach:
         self._history = History(settle_s=s.settle_s)  # smoothed landmarks
         # As the model gave them (label swaps undone).
         self._raw_history = History(settle_s=s.settle_s)
-        self._hold_settings = HoldSettings(s.hold_grace_s, s.arm_s, s.unknown_max_s)
+        self._stillness = Stillness(s.still_window_s)
+        # The body turns measured lately (timestamp, deg): the view is judged on their median,
+        # so a frame or two of a misread turn neither refuses nor admits a view.
+        self._turns: deque[tuple[float, float]] = deque()
+        if pose.turn_deg is not None:
+            self.turn_range = pose.turn_deg
+        elif pose.view is View.SIDE:
+            self.turn_range = (s.side_view_min_deg, 90.0)
+        else:
+            self.turn_range = (0.0, s.front_view_max_deg)
+        self._hold_settings = HoldSettings(
+            s.hold_grace_s,
+            s.arm_s,
+            s.unknown_max_s,
+            still_max=s.still_max_torso,
+            moving_min=s.moving_min_torso,
+            still_window_s=s.still_window_s,
+        )
         self._rep_settings = RepSettings(s.arm_s, s.min_rep_s, s.partial_rep_frac, s.rep_max_gap_s)
         # Every landmark the rules may read (both sides: which side a role means can change).
         self._needed = sorted(
@@ -276,9 +296,9 @@ class Coach:
         )
         self._timers: dict[str, HoldTimer] = {}
         self._counters: dict[str, RepCounter] = {}
-        # Hold frames (timestamp, state) kept while the working side is in doubt, credited
-        # to whichever side it settles on.
-        self._pending: list[tuple[float, bool | None]] = []
+        # Hold frames (timestamp, state, motion) kept while the working side is in doubt,
+        # credited to whichever side it settles on.
+        self._pending: list[tuple[float, bool | None, float | None]] = []
         self._prompt: str | None = None
         self._prompt_since_ms = -math.inf
         self._target_reached: set[str] = set()
@@ -300,6 +320,8 @@ class Coach:
         the next photo of a folder): no jumps, swaps or smoothing across the cut."""
         self._trust.reset()
         self._smoother.reset()
+        self._stillness.clear()
+        self._turns.clear()
         for history in (self._history, self._raw_history):
             history.clear()
             history.follow(math.inf, False)
@@ -345,8 +367,9 @@ class Coach:
         """Can the form be judged from this camera? The status, body turn and a prompt that
         says how to fix the set-up (None: the status's usual prompt)."""
         if landmarks is None:
+            self._turns.clear()
             return Status.NO_PERSON, None, None
-        turn = body_turn_deg(landmarks)
+        turn = self._steady_turn(landmarks)
         height = landmarks.resolution_wh[1]
         if body_size_px(landmarks) < self.settings.min_body_frac * height:
             return Status.TOO_FAR, turn, None
@@ -357,14 +380,20 @@ class Coach:
         if edges:
             edge, joints = next(iter(edges.items()))
             return Status.CUT_OFF, turn, f"{_EDGE_FIXES[edge]}: your {joints} out of view"
-        view = self.pose.view
-        if (view is View.SIDE and turn < self.settings.side_view_min_deg) or (
-            view is View.FRONT and turn > self.settings.front_view_max_deg
-        ):
+        low, high = self.turn_range
+        if not low <= turn <= high:
             return Status.WRONG_VIEW, turn, None
         if not all(self._any_trusted(pair) for pair in _TORSO_PAIRS):
             return Status.JOINTS_HIDDEN, turn, None
         return Status.IN_POSITION, turn, None
+
+    def _steady_turn(self, landmarks: Landmarks) -> float:
+        """The body turn over the last view_window_s: the median of the frames' turns."""
+        now = landmarks.timestamp_ms
+        self._turns.append((now, body_turn_deg(landmarks)))
+        while now - self._turns[0][0] > self.settings.view_window_s * 1000:
+            self._turns.popleft()
+        return float(np.median([turn for _, turn in self._turns]))
 
     def _cut_edges(self, xy: np.ndarray) -> dict[str, str]:
         """Frame edges that cut off the landmarks the rules read (`xy`: their normalised
@@ -400,10 +429,15 @@ class Coach:
             self._smoother.reset()
             self._history.clear()  # motion is never measured across a gap
             self._raw_history.clear()
+            self._stillness.clear()
         else:
             trust = self._trust.update(landmarks)
             landmarks, self._trusted = trust.landmarks, trust.trusted
             smoothed = self._smoother.update(landmarks, ~trust.implausible)
+        motion = None
+        if smoothed is not None:
+            moved = self._stillness.update(smoothed, self._trusted)
+            motion = None if math.isnan(moved) else moved
         status, turn, setup_prompt = self._setup_status(smoothed)
         body = None
         values: tuple[float | None, ...] = ()
@@ -424,6 +458,7 @@ class Coach:
             values=values,
             smoothed=smoothed,
             trusted=None if landmarks is None else self._trusted.copy(),
+            motion=motion,
         )
 
     def judge(self, measured: Measurement) -> Assessment:
@@ -454,7 +489,7 @@ class Coach:
         phase = None
         counted = None
         if self.pose.mode is Mode.HOLD:
-            events += self._hold(key, body, timestamp_ms, state)
+            events += self._hold(key, body, timestamp_ms, state, measured.motion)
         elif self.pose.counter is not None and key is not None:
             counter = self._counters.setdefault(
                 key, RepCounter(self.pose.counter, self._rep_settings)
@@ -503,23 +538,28 @@ class Coach:
         )
 
     def _hold(
-        self, key: str | None, body: BodyFrame | None, timestamp_ms: float, state: bool | None
+        self,
+        key: str | None,
+        body: BodyFrame | None,
+        timestamp_ms: float,
+        state: bool | None,
+        motion: float | None,
     ) -> list[Event]:
         """Feed the hold timer of the working side. While the side is in doubt (a mislabelled
         frame, or the first moments on the other side) the frames wait, and go to whichever
         side it settles on: a flicker changes nothing, a real switch loses no time."""
         settled = body is None or body.side_settled
         if key is None or not settled:
-            self._pending.append((timestamp_ms, state))
+            self._pending.append((timestamp_ms, state, motion))
             while self._pending and timestamp_ms - self._pending[0][0] > _PENDING_MAX_MS:
                 self._pending.pop(0)
             return []
         timer = self._timers.setdefault(key, HoldTimer(self._hold_settings))
         events: list[Event] = []
-        for pending_ms, pending_state in self._pending:
-            events += timer.update(pending_ms, pending_state)
+        for pending in self._pending:
+            events += timer.update(*pending)
         self._pending.clear()
-        return events + timer.update(timestamp_ms, state)
+        return events + timer.update(timestamp_ms, state, motion)
 
     def _rep_cues(self, events: list[Event], timestamp_ms: float) -> None:
         """A rep that stopped short, or went too fast, gets its cue."""

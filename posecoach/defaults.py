@@ -35,17 +35,38 @@ COACH_SETTINGS: dict[str, Range] = {
     "hold_grace_s": Range(0.5, 0.0, 5.0, "s", "lapses shorter than this do not stop a hold"),
     "side_switch_s": Range(1.0, 0.0, 10.0, "s", "evidence for the other side must last this long"),
     "cue_min_s": Range(2.0, 0.0, 30.0, "s", "a cue stays up at least this long"),
+    # A pose file's turn_deg says which body turns its rules are judged in; these are the
+    # defaults for one that does not. Side-on within 20 deg, lengths in the picture are within
+    # 6% (cos 20 deg) of the body's own; face-on the widths the rules read stand a wider turn
+    # (82% at 35 deg). An oblique camera is refused.
     "side_view_min_deg": Range(
-        50.0, 0.0, 90.0, "deg", "body turn from face-on that counts as side-on"
+        70.0, 0.0, 90.0, "deg", "body turn from face-on that counts as side-on"
     ),
     "front_view_max_deg": Range(
         35.0, 0.0, 90.0, "deg", "body turn from face-on still counted as face-on"
+    ),
+    "view_window_s": Range(
+        1.0, 0.0, 10.0, "s", "the view is judged on the median body turn over this long"
     ),
     "min_body_frac": Range(0.08, 0.0, 1.0, "of the frame", "torso shorter than this: too far away"),
     # Arming, holds and reps.
     # Half a second or less: people often start a rep within 0.5 s of lying down.
     "arm_s": Range(
         0.4, 0.0, 10.0, "s", "in the starting position this long before reps or a hold count"
+    ),
+    # A hold is a stay: it starts once the body is still (see posecoach.stillness).
+    "still_window_s": Range(
+        0.5, 0.1, 5.0, "s", "stillness is measured over this much of the recent past"
+    ),
+    "still_max_torso": Range(
+        0.06,
+        0.0,
+        2.0,
+        "torso lengths",
+        "the joints wander at most this much: settled, a hold starts",
+    ),
+    "moving_min_torso": Range(
+        0.2, 0.0, 5.0, "torso lengths", "the joints wander this much while holding: moving, a lapse"
     ),
     "unknown_max_s": Range(
         5.0, 0.0, 60.0, "s", "joints that cannot be trusted bridge a hold this long at most"
@@ -106,8 +127,12 @@ class CoachSettings:
     cue_min_s: float = COACH_SETTINGS["cue_min_s"].default
     side_view_min_deg: float = COACH_SETTINGS["side_view_min_deg"].default
     front_view_max_deg: float = COACH_SETTINGS["front_view_max_deg"].default
+    view_window_s: float = COACH_SETTINGS["view_window_s"].default
     min_body_frac: float = COACH_SETTINGS["min_body_frac"].default
     arm_s: float = COACH_SETTINGS["arm_s"].default
+    still_window_s: float = COACH_SETTINGS["still_window_s"].default
+    still_max_torso: float = COACH_SETTINGS["still_max_torso"].default
+    moving_min_torso: float = COACH_SETTINGS["moving_min_torso"].default
     unknown_max_s: float = COACH_SETTINGS["unknown_max_s"].default
     min_rep_s: float = COACH_SETTINGS["min_rep_s"].default
     partial_rep_frac: float = COACH_SETTINGS["partial_rep_frac"].default

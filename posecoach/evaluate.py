@@ -1107,30 +1107,29 @@ def _within_goal(
     span: Sequence[float] | None,
     tolerance: Callable[[float], float],
 ) -> bool | None:
-    """Whether a clip's measured total is inside `span` (when the label gives one), or within
-    `tolerance(expected)` of its truth; None without truth."""
+    """Whether a clip's measured total is within `tolerance(expected)` of its truth, or
+    inside `span` (when the label gives one); None without either."""
     measured = _total(counts, "measured")
     if measured is None:
         return None
-    if span is not None:
-        low, high = span
-        return bool(low <= measured <= high)
     expected = _total(counts, "expected")
-    if expected is None:
+    if span is None and expected is None:
         return None
-    return bool(abs(measured - expected) <= tolerance(expected))
+    inside = span is not None and span[0] <= measured <= span[1]
+    near = expected is not None and abs(measured - expected) <= tolerance(expected)
+    return bool(inside or near)
 
 
 def hold_within_goal(row: Row) -> bool | None:
-    """Whether a clip's total hold is right: inside its label's range, or within the larger
-    of HOLD_GOAL_S and HOLD_GOAL_SHARE of its truth; None without hold truth."""
+    """Whether a clip's total hold is right: within the larger of HOLD_GOAL_S and
+    HOLD_GOAL_SHARE of its truth, or inside its label's range; None without hold truth."""
     return _within_goal(
         row.hold_s, row.hold_s_range, lambda want: max(HOLD_GOAL_S, HOLD_GOAL_SHARE * want)
     )
 
 
 def reps_within_goal(row: Row) -> bool | None:
-    """Whether a clip's total reps are right: inside its label's range, or exact."""
+    """Whether a clip's total reps are right: exact, or inside its label's range."""
     return _within_goal(row.reps, row.reps_range, lambda want: 0)
 
 

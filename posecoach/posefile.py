@@ -86,6 +86,9 @@ class PoseSpec:
     # The rule whose value says how far the stretch went (progress over sessions, per side);
     # for reps the counter's signal. None: no such measure (a rest).
     range_rule: str | None = None
+    # The body turn from face-on (deg) the rules are judged in, [low, high]; outside it the
+    # camera is asked to be moved. None: the coach's default for the view.
+    turn_deg: tuple[float, float] | None = None
 
     def overridden(self, name: str) -> OverriddenValue | None:
         """What set the value `name` ("rule_id.key", "target.hold_s", "counter.peak"), or
@@ -122,6 +125,7 @@ _TOP_KEYS = {
     "counter",
     "rules",
     "range_rule",
+    "turn_deg",
 }
 _RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when", "raw", "praise"}
 
@@ -374,6 +378,8 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
     elif raw_counter is not None:
         check.add("counter", 'only used with mode = "reps"')
 
+    turn_deg = _turn_range(check, data.get("turn_deg"), View(view) if view else None)
+
     range_rule: str | None = check.string(data, "range_rule", "", required=False) or None
     if "range_rule" not in data and counter is not None:
         range_rule = counter.signal
@@ -396,7 +402,32 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
         counter=counter,
         path=path,
         range_rule=range_rule,
+        turn_deg=turn_deg,
     )
+
+
+def _turn_range(check: _Checker, value: Any, view: View | None) -> tuple[float, float] | None:
+    """`turn_deg = [low, high]`: two numbers from 0 (face-on) to 90 (side-on), low first, that
+    take in the view's own end (0 for front, 90 for side)."""
+    if value is None:
+        return None
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        and 0 <= value[0] < value[1] <= 90
+    )
+    if not ok:
+        check.add(
+            "turn_deg", f"expecting [low, high] from 0 (face-on) to 90 (side-on), got {value!r}"
+        )
+        return None
+    low, high = float(value[0]), float(value[1])
+    if (view is View.SIDE and high < 90) or (view is View.FRONT and low > 0):
+        end = "90 (side-on)" if view is View.SIDE else "0 (face-on)"
+        check.add("turn_deg", f"a {view.value} view must take in {end}, got {value!r}")
+        return None
+    return low, high
 
 
 def load_pose_file(path: str | Path) -> PoseSpec:

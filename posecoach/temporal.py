@@ -50,17 +50,25 @@ class HoldSettings:
     grace_s: float = 0.5  # out of position (or no frames) this long is bridged
     arm_s: float = 0.4  # in position this long before a hold starts
     unknown_max_s: float = 5.0  # unknown frames bridge a hold this long at most
+    # Stillness (see posecoach.stillness): a hold starts only once the body's motion is at
+    # most `still_max`, and the last `still_window_s` of the stay is then credited back; while
+    # holding, motion over `moving_min` is a lapse, like leaving the position.
+    still_max: float = 0.06
+    moving_min: float = 0.2
+    still_window_s: float = 0.5
 
 
 class HoldTimer:
-    """Accumulates time in position.
+    """Accumulates time in position, once the person has settled there.
 
-    A hold starts once the person has been in position for `arm_s` (passing through the
-    position on the way in does not count); the arming time is then credited. A lapse (out of
-    position, or no frames) shorter than `grace_s` is bridged: the hold goes on and the lapse
-    counts as held. A longer lapse pauses the timer from its last good frame. Unknown frames
-    neither count nor stop the hold: when the person is next seen in position the time is
-    credited, unless the unknown stretch lasted over `unknown_max_s` or ended out of position.
+    A hold is a stay, not a pass: it starts once the person has been in position for `arm_s`
+    and is still (their motion at most `still_max`), so passing through the position on the
+    way in, out or through does not count; the settling time is then credited, at most the
+    last `still_window_s` the stillness was measured over. A lapse (out of position, moving,
+    or no frames) shorter than `grace_s` is bridged: the hold goes on and the lapse counts as
+    held. A longer lapse pauses the timer from its last good frame. Unknown frames neither
+    count nor stop the hold: when the person is next seen in position the time is credited,
+    unless the unknown stretch lasted over `unknown_max_s` or ended out of position.
     """
 
     def __init__(self, settings: HoldSettings | None = None) -> None:
@@ -68,6 +76,7 @@ class HoldTimer:
         self.held_ms = 0.0
         self.holding = False
         self._arming_since_ms: float | None = None
+        self._still_since_ms: float | None = None  # the current run of still frames began
         self._last_good_ms = 0.0
         self._last_frame_ms: float | None = None
         self._lapsed = False  # an out-of-position frame (or a frame gap) since the last good one
@@ -80,10 +89,16 @@ class HoldTimer:
     def arming(self) -> bool:
         return self._arming_since_ms is not None
 
-    def update(self, timestamp_ms: float, state: bool | None) -> list[Event]:
+    def update(
+        self, timestamp_ms: float, state: bool | None, motion: float | None = 0.0
+    ) -> list[Event]:
+        """One frame: in position (True), out (False) or unknown (None), and how much the
+        body moves (None: not known yet, which does not start a hold nor stop one)."""
         s = self.settings
         grace_ms, unknown_max_ms = s.grace_s * 1000, s.unknown_max_s * 1000
         events: list[Event] = []
+        if state is True and self.holding and motion is not None and motion > s.moving_min:
+            state = False  # moving through the position: a lapse, not held time
         if self._last_frame_ms is not None and timestamp_ms - self._last_frame_ms > grace_ms:
             self._lapsed = True  # frames stopped arriving (a stalled camera)
         self._last_frame_ms = timestamp_ms
@@ -96,15 +111,27 @@ class HoldTimer:
                     events.append(Event(EventKind.HOLD_PAUSED, self._last_good_ms))
                     self.holding = False
             elif self._arming_since_ms is not None and gap_ms > grace_ms:
-                self._arming_since_ms = None  # the way in was interrupted: start again
+                # The way in was interrupted: start again.
+                self._arming_since_ms = self._still_since_ms = None
             if not self.holding:
                 if self._arming_since_ms is None:
                     self._arming_since_ms = timestamp_ms
-                if timestamp_ms - self._arming_since_ms >= s.arm_s * 1000:
+                if motion is None or motion > s.still_max:
+                    self._still_since_ms = None
+                elif self._still_since_ms is None:
+                    self._still_since_ms = timestamp_ms
+                still_since_ms = self._still_since_ms
+                if (
+                    still_since_ms is not None
+                    and timestamp_ms - self._arming_since_ms >= s.arm_s * 1000
+                ):
+                    # Still since the window before the first still frame.
+                    settled_ms = still_since_ms - s.still_window_s * 1000
+                    started_ms = max(self._arming_since_ms, settled_ms)
                     self.holding = True
-                    self.held_ms += timestamp_ms - self._arming_since_ms
-                    events.append(Event(EventKind.HOLD_STARTED, self._arming_since_ms))
-                    self._arming_since_ms = None
+                    self.held_ms += timestamp_ms - started_ms
+                    events.append(Event(EventKind.HOLD_STARTED, started_ms))
+                    self._arming_since_ms = self._still_since_ms = None
             self._last_good_ms = timestamp_ms
             self._lapsed = False
             return events
@@ -115,7 +142,7 @@ class HoldTimer:
             self.holding = False
             events.append(Event(EventKind.HOLD_PAUSED, self._last_good_ms))
         if too_long:
-            self._arming_since_ms = None
+            self._arming_since_ms = self._still_since_ms = None
         return events
 
 
