@@ -11,6 +11,13 @@ scripted (a coach is expected to bridge a short dropout), so in-position frames 
 do not change; the per-frame `dropout` column marks the frames. Clips without dropouts leave the
 column and the spec's `dropouts` key out, so their truth is the same as before dropouts existed:
 readers treat a missing column as no dropout.
+
+A clip can show a look-alike exercise instead of a stretch (`ClipSpec.movement`, see
+`lookalikes`): its truth is measured with the rules of the stretch `pose_id` names, but the
+person is never in position (`in_position` false in every frame, no hold, no reps) for it or
+for any stretch the look-alike is a negative for; the truth names the movement, its
+`negative_for` and its own cycles (`movement_reps`). The spec's `movement` key is left out for
+a stretch.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ from posecoach.rules import History
 from posecoach.sinks import VIDEO_SUFFIXES, VideoSink
 from posecoach.synth.camera import Camera
 from posecoach.synth.figure import Figure, Skeleton, landmark, settle
-from posecoach.synth.motion import Life, Phase, Script, sample
+from posecoach.synth.lookalikes import LOOKALIKES, LookAlike
+from posecoach.synth.motion import Life, Phase, Rep, Script, sample
 from posecoach.synth.render import Look, Renderer
 from posecoach.synth.stretches import STRETCH_MOTIONS, ScriptOptions, StretchMotion
 
@@ -95,6 +103,9 @@ class ClipSpec:
     noise: float = 0.0  # sensor noise sigma, in grey levels
     # (start_s, duration_s) spans in which the camera loses the person: the room alone is drawn.
     dropouts: tuple[tuple[float, float], ...] = ()
+    # A look-alike exercise performed instead of the stretch (its id in `LOOKALIKES`); the
+    # stretch `pose_id` then only judges the truth, in which the person is never in position.
+    movement: str | None = None
 
     def check(self) -> StretchMotion:
         """Raise SynthError for anything that cannot be generated; returns the stretch's motion."""
@@ -127,6 +138,8 @@ class ClipSpec:
         return any(start <= t_s < start + duration for start, duration in self.dropouts)
 
     def motion(self) -> StretchMotion:
+        if self.movement is not None:
+            return self.look_alike().motion
         if self.pose_id not in STRETCH_MOTIONS:
             raise SynthError(
                 f"no motion script for {self.pose_id!r}: expecting one of "
@@ -139,6 +152,19 @@ class ClipSpec:
                 f"{', '.join(sorted(motion.faults))}"
             )
         return motion
+
+    def look_alike(self) -> LookAlike:
+        """The look-alike exercise performed (SynthError when none is or it is unknown)."""
+        if self.movement not in LOOKALIKES:
+            raise SynthError(
+                f"no look-alike called {self.movement!r}: expecting one of "
+                f"{', '.join(sorted(LOOKALIKES))}"
+            )
+        if self.fault is not None:
+            raise SynthError(
+                f"a look-alike has no faults: leave out fault {self.fault!r} for {self.movement}"
+            )
+        return LOOKALIKES[self.movement]
 
 
 @dataclass(frozen=True)
@@ -299,7 +325,12 @@ class Clip:
             canon, self._roles(sk, side, canon_near, canon, 1), None, histories[1]
         )
         gates = [passes[r.id] for r in self.pose.rules if r.gate]
-        in_position = phase is not Phase.OUT_OF_FRAME and all(g is True for g in gates)
+        # A look-alike is never the stretch, whatever its rules make of it.
+        in_position = (
+            self.spec.movement is None
+            and phase is not Phase.OUT_OF_FRAME
+            and all(g is True for g in gates)
+        )
         t_s = index / self.spec.fps
         for history in histories:
             history.follow(canon.timestamp_ms, in_position)
@@ -404,6 +435,8 @@ class Clip:
             key: {"reps": 0, "hold_s": 0.0} for key in keys
         }
         reps = self.script.reps()
+        # A look-alike's cycles are its own, not reps of the stretch.
+        movement_reps, reps = (reps, []) if spec.movement is not None else ([], reps)
         for rep in reps:
             key = rep.side if pose.per_side else "all"
             if rep.full and key in totals:
@@ -415,6 +448,15 @@ class Clip:
                     totals[key]["hold_s"] = float(totals[key]["hold_s"]) + 1.0 / spec.fps
         for values in totals.values():
             values["hold_s"] = round(float(values["hold_s"]), 3)
+        movement: dict[str, Any] = {}
+        if spec.movement is not None:
+            look = spec.look_alike()
+            movement = {
+                "movement": look.id,
+                "movement_description": look.movement,
+                "negative_for": list(look.negative_for),
+                "movement_reps": [_rep_json(rep) for rep in movement_reps],
+            }
         return {
             "truth_version": TRUTH_VERSION,
             "spec": _spec_json(spec),
@@ -425,6 +467,7 @@ class Clip:
             "sides": [s for s in self.sides if s is not None],
             "fault": spec.fault,
             "fault_description": STRETCH_MOTIONS[pose.id].faults.get(spec.fault or "", None),
+            **movement,
             "view": spec.view,
             "facing": self.facing,
             "seed": spec.seed,
@@ -440,16 +483,7 @@ class Clip:
             "figure": {k: round(v, 4) for k, v in dataclasses.asdict(self.figure).items()},
             "effects": {"lighting": spec.lighting, "blur_px": spec.blur_px, "noise": spec.noise},
             "totals": totals,
-            "reps": [
-                {
-                    "side": rep.side,
-                    "start_s": round(rep.start_s, 3),
-                    "top_s": round(rep.top_s, 3),
-                    "end_s": round(rep.end_s, 3),
-                    "full": rep.full,
-                }
-                for rep in reps
-            ],
+            "reps": [_rep_json(rep) for rep in reps],
             "rules": {
                 r.id: {"gate": r.gate, "when": r.when.value, "min": r.min_value, "max": r.max_value}
                 for r in pose.rules
@@ -457,6 +491,16 @@ class Clip:
             "landmark_names": [lm.name.lower() for lm in Landmark],
             "per_frame": _frames_json(frames, [r.id for r in pose.rules], bool(spec.dropouts)),
         }
+
+
+def _rep_json(rep: Rep) -> dict[str, Any]:
+    return {
+        "side": rep.side,
+        "start_s": round(rep.start_s, 3),
+        "top_s": round(rep.top_s, 3),
+        "end_s": round(rep.end_s, 3),
+        "full": rep.full,
+    }
 
 
 def _performed_sides(spec: ClipSpec, motion: StretchMotion) -> tuple[str | None, ...]:
@@ -489,6 +533,8 @@ def _spec_json(spec: ClipSpec) -> dict[str, Any]:
         data["dropouts"] = [list(d) for d in spec.dropouts]
     else:  # left out: a clip without dropouts has the truth it had before they existed
         del data["dropouts"]
+    if spec.movement is None:  # likewise a clip of a stretch
+        del data["movement"]
     return data
 
 

@@ -470,7 +470,7 @@ def bird_dog(figure: Figure, working: str, form: BirdDogForm) -> Posture:
     return posture.with_limb(other_side(working), **arm(reach, reach, pitch))
 
 
-def _kneeling_up(figure: Figure) -> Posture:
+def kneeling_up(figure: Figure) -> Posture:
     """Kneeling upright, toes tucked, arms by the sides."""
     knee_down = leg(0.0, _kneeling_shin(figure), 90.0, 0.0)
     posture = standing(figure)
@@ -485,7 +485,7 @@ def _bird_dog_script(figure: Figure, options: ScriptOptions) -> Script:
         options,
         all_fours(figure),
         lambda side: bird_dog(figure, _named(side), form),
-        [_kneeling_up(figure), standing(figure)],
+        [kneeling_up(figure), standing(figure)],
     )
 
 
