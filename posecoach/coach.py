@@ -282,6 +282,7 @@ class Coach:
             still_max=s.still_max_torso,
             moving_min=s.moving_min_torso,
             still_window_s=s.still_window_s,
+            stay_s=pose.stay_s,
         )
         self._rep_settings = RepSettings(s.arm_s, s.min_rep_s, s.partial_rep_frac, s.rep_max_gap_s)
         # Every landmark the rules may read (both sides: which side a role means can change).

@@ -168,6 +168,7 @@ class CoachSettings:
 # Numeric keys that pose files may use, with their valid ranges.
 POSE_KEYS: dict[str, Range] = {
     "hold_s": Range(30.0, 1.0, 3600.0, "s", "hold target per side"),
+    "stay_s": Range(0.0, 0.0, 60.0, "s", "a stay in position shorter than this is not held"),
     "reps": Range(10.0, 1.0, 1000.0, "reps", "rep target per side"),
     "priority": Range(5.0, 1.0, 9.0, "", "1 is the most important rule"),
     "min_deg": Range(0.0, 0.0, 360.0, "deg", "lowest passing angle"),

@@ -89,6 +89,8 @@ class PoseSpec:
     # The body turn from face-on (deg) the rules are judged in, [low, high]; outside it the
     # camera is asked to be moved. None: the coach's default for the view.
     turn_deg: tuple[float, float] | None = None
+    # A stay in position shorter than this (s) is not held time (see temporal.HoldTimer).
+    stay_s: float = 0.0
 
     def overridden(self, name: str) -> OverriddenValue | None:
         """What set the value `name` ("rule_id.key", "target.hold_s", "counter.peak"), or
@@ -126,6 +128,7 @@ _TOP_KEYS = {
     "rules",
     "range_rule",
     "turn_deg",
+    "stay_s",
 }
 _RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when", "raw", "praise"}
 
@@ -379,6 +382,9 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
         check.add("counter", 'only used with mode = "reps"')
 
     turn_deg = _turn_range(check, data.get("turn_deg"), View(view) if view else None)
+    stay_s = check.number(data, "stay_s", "", required=False) if "stay_s" in data else None
+    if stay_s is not None and mode is not Mode.HOLD:
+        check.add("stay_s", 'only used with mode = "hold"')
 
     range_rule: str | None = check.string(data, "range_rule", "", required=False) or None
     if "range_rule" not in data and counter is not None:
@@ -403,6 +409,7 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
         path=path,
         range_rule=range_rule,
         turn_deg=turn_deg,
+        stay_s=stay_s or 0.0,
     )
 
 

@@ -56,6 +56,9 @@ class HoldSettings:
     still_max: float = 0.06
     moving_min: float = 0.2
     still_window_s: float = 0.5
+    # A stay (in position and still) shorter than this is not held time: once it lasts this
+    # long, all of it is credited.
+    stay_s: float = 0.0
 
 
 class HoldTimer:
@@ -64,7 +67,9 @@ class HoldTimer:
     A hold is a stay, not a pass: it starts once the person has been in position for `arm_s`
     and is still (their motion at most `still_max`), so passing through the position on the
     way in, out or through does not count; the settling time is then credited, at most the
-    last `still_window_s` the stillness was measured over. A lapse (out of position, moving,
+    last `still_window_s` the stillness was measured over. A stretch held for long (a pose
+    file's `stay_s`) starts only once the stay has lasted `stay_s`, then credits all of it, so
+    the bottom of a lunge held for a breath is not a held stretch. A lapse (out of position, moving,
     or no frames) shorter than `grace_s` is bridged: the hold goes on and the lapse counts as
     held. A longer lapse pauses the timer from its last good frame. Unknown frames neither
     count nor stop the hold: when the person is next seen in position the time is credited,
@@ -121,13 +126,17 @@ class HoldTimer:
                 elif self._still_since_ms is None:
                     self._still_since_ms = timestamp_ms
                 still_since_ms = self._still_since_ms
+                # Settled since the window before the first still frame.
+                started_ms = (
+                    None
+                    if still_since_ms is None
+                    else max(self._arming_since_ms, still_since_ms - s.still_window_s * 1000)
+                )
                 if (
-                    still_since_ms is not None
+                    started_ms is not None
                     and timestamp_ms - self._arming_since_ms >= s.arm_s * 1000
+                    and timestamp_ms - started_ms >= s.stay_s * 1000
                 ):
-                    # Still since the window before the first still frame.
-                    settled_ms = still_since_ms - s.still_window_s * 1000
-                    started_ms = max(self._arming_since_ms, settled_ms)
                     self.holding = True
                     self.held_ms += timestamp_ms - started_ms
                     events.append(Event(EventKind.HOLD_STARTED, started_ms))
