@@ -190,3 +190,91 @@ def swap_left_right(landmarks: Landmarks) -> Landmarks:
         landmarks.timestamp_ms,
         landmarks.frame_index,
     )
+
+
+def side_posture(
+    *,
+    torso_deg: float,
+    near_leg: tuple[float, float],
+    far_leg: tuple[float, float],
+    near_arm: tuple[float, float] = (0.0, 0.0),
+    far_arm: tuple[float, float] = (0.0, 0.0),
+    facing: int = 1,
+    hip: tuple[float, float] = (640.0, 420.0),
+    timestamp_ms: float = 0.0,
+    frame_index: int = 0,
+) -> Landmarks:
+    """Any posture seen side-on, from the directions of its segments.
+
+    Each direction is in degrees from straight down, turning toward the way the person faces
+    (`facing`, +1 image right): 0 down, 90 ahead, 180 up, -90 (or 270) behind. `torso_deg` is
+    the hip-to-shoulder direction (180 upright; -90 lying on the back, head behind); a leg is
+    (thigh, shin) and an arm (upper arm, forearm). The near side is the left when facing -1.
+    """
+    near, far = ("LEFT", "RIGHT") if facing == -1 else ("RIGHT", "LEFT")
+    hip_xy = np.array(hip)
+    shoulder = hip_xy + _dir(torso_deg, facing) * TORSO
+    points: dict[Landmark, np.ndarray] = {}
+    for side, (thigh, shin), (upper, fore) in (
+        (near, near_leg, near_arm),
+        (far, far_leg, far_arm),
+    ):
+        knee = hip_xy + _dir(thigh, facing) * THIGH
+        ankle = knee + _dir(shin, facing) * SHIN
+        elbow = shoulder + _dir(upper, facing) * UPPER_ARM
+        points[getattr(L, f"{side}_HIP")] = hip_xy
+        points[getattr(L, f"{side}_SHOULDER")] = shoulder
+        points[getattr(L, f"{side}_KNEE")] = knee
+        points[getattr(L, f"{side}_ANKLE")] = ankle
+        points[getattr(L, f"{side}_ELBOW")] = elbow
+        points[getattr(L, f"{side}_WRIST")] = elbow + _dir(fore, facing) * FOREARM
+        _foot(points, ankle, side, facing)
+    _head(points, shoulder, _dir(torso_deg, facing), facing)
+    return landmarks_from_points(
+        points, near_left=(facing == -1), timestamp_ms=timestamp_ms, frame_index=frame_index
+    )
+
+
+def front_posture(
+    *,
+    torso_px: float = TORSO,
+    shoulder_width_px: float = 130.0,
+    knee_out_px: float = 190.0,
+    knee_up_px: float = 40.0,
+    ankle_out_px: float = 30.0,
+    ankle_down_px: float = 30.0,
+    timestamp_ms: float = 0.0,
+    frame_index: int = 0,
+) -> Landmarks:
+    """A body seen face-on, sitting or lying toward the camera: the torso as long as
+    `torso_px` in the picture (shorter than the body's own when lying, foreshortened), knees
+    `knee_out_px` out to each side and `knee_up_px` above the hips, ankles `ankle_out_px` out
+    and `ankle_down_px` below the hips."""
+    hip = np.array([640.0, 500.0])
+    points: dict[Landmark, np.ndarray] = {}
+    for side, sign in (("LEFT", 1.0), ("RIGHT", -1.0)):  # the person's left on image right
+        side_hip = hip + np.array([sign * 45.0, 0.0])
+        shoulder = hip + np.array([sign * shoulder_width_px / 2, -torso_px])
+        points[getattr(L, f"{side}_HIP")] = side_hip
+        points[getattr(L, f"{side}_SHOULDER")] = shoulder
+        points[getattr(L, f"{side}_ELBOW")] = shoulder + np.array([sign * 20.0, 100.0])
+        points[getattr(L, f"{side}_WRIST")] = hip + np.array([sign * 20.0, 20.0])
+        points[getattr(L, f"{side}_KNEE")] = hip + np.array([sign * knee_out_px, -knee_up_px])
+        ankle = hip + np.array([sign * ankle_out_px, ankle_down_px])
+        points[getattr(L, f"{side}_ANKLE")] = ankle
+        points[getattr(L, f"{side}_HEEL")] = ankle + np.array([-sign * 10.0, 5.0])
+        points[getattr(L, f"{side}_FOOT_INDEX")] = ankle + np.array([-sign * 5.0, 20.0])
+        points[getattr(L, f"{side}_EAR")] = hip + np.array([sign * 35.0, -torso_px - 50.0])
+        points[getattr(L, f"{side}_EYE")] = hip + np.array([sign * 18.0, -torso_px - 60.0])
+    points[L.NOSE] = hip + np.array([0.0, -torso_px - 50.0])
+    width, height = RESOLUTION
+    xy = np.array([points.get(landmark, hip) for landmark in L]) / np.array([width, height])
+    return Landmarks(
+        xy,
+        np.zeros(NUM_LANDMARKS),
+        np.ones(NUM_LANDMARKS),
+        None,
+        RESOLUTION,
+        timestamp_ms,
+        frame_index,
+    )
