@@ -212,3 +212,85 @@ def test_falling_signal():
     down_up = ramp(175, 95, 1) + [95] * 10 + ramp(95, 175, 1)
     counter, _ = run_reps([175] * 30 + down_up + [175] * 30 + down_up, squat)
     assert counter.reps == 2
+
+
+# --- A hold is a stay: stillness and the shortest stay ----------------------------------------
+
+STILL, MOVING = 0.01, 0.4  # the body's motion per frame (torso lengths over the still window)
+STAY = HoldSettings(grace_s=0.5, arm_s=0.4, unknown_max_s=5.0, stay_s=3.0)
+
+
+def run_stay(table: list, settings: HoldSettings = STAY) -> tuple[HoldTimer, list[Event]]:
+    """Feed (state, motion) per frame at 30 fps."""
+    timer = HoldTimer(settings)
+    events = []
+    for index, (state, motion) in enumerate(table):
+        events += timer.update(index * FRAME_MS, state, motion)
+    return timer, events
+
+
+def stay_frames(*runs: tuple[object, float, float]) -> list:
+    """A per-frame (state, motion) table from (state, motion, seconds) runs."""
+    return [(state, motion) for state, motion, seconds in runs for _ in range(round(seconds * 30))]
+
+
+def test_a_pass_through_the_position_is_not_a_hold():
+    # 0.7 s in position while moving through it (the bottom of a lunge), then out.
+    table = stay_frames((False, MOVING, 1.0), (True, MOVING, 0.7), (False, MOVING, 1.0))
+    timer, events = run_stay(table, HoldSettings(grace_s=0.5, arm_s=0.4))
+    assert timer.held_s == 0
+    assert not events
+
+
+def test_a_three_second_stay_is_a_hold_credited_from_when_it_settled():
+    # Moving in for 1 s, then still for 3 s: the hold starts when the stay has lasted 3 s
+    # and credits all of it, from half a second (the still window) before the first still
+    # frame, never before the first frame in position.
+    table = stay_frames((True, MOVING, 1.0), (True, STILL, 3.0))
+    timer, events = run_stay(table)
+    assert [e.kind for e in events] == [EventKind.HOLD_STARTED]
+    assert events[0].timestamp_ms == pytest.approx(1000 - 500, abs=FRAME_MS)
+    # From 0.5 s to the last frame at 3.967 s.
+    assert timer.held_s == pytest.approx(3.967 - 0.5, abs=0.04)
+
+
+def test_a_stay_shorter_than_stay_s_is_not_held():
+    # A static lunge's bottom held for 2.5 s, twice, with a walk out between.
+    table = stay_frames(
+        (True, STILL, 2.5), (False, MOVING, 1.5), (True, STILL, 2.5), (False, MOVING, 1.0)
+    )
+    timer, events = run_stay(table)
+    assert timer.held_s == 0
+    assert not events
+
+
+def test_still_never_known_never_starts_a_hold():
+    timer, _ = run_stay(stay_frames((True, None, 5.0)))
+    assert timer.held_s == 0
+
+
+def test_moving_while_holding_is_a_lapse_and_a_blip_is_bridged():
+    settings = HoldSettings(grace_s=0.5, arm_s=0.4, moving_min=0.2)
+    # A 0.3 s shift (a breath, an adjustment) is bridged; 2 s of moving pauses the hold
+    # from its last still frame, and it resumes once still again.
+    table = stay_frames(
+        (True, STILL, 2.0),
+        (True, MOVING, 0.3),
+        (True, STILL, 2.0),
+        (True, MOVING, 2.0),
+        (True, STILL, 2.0),
+    )
+    timer, events = run_stay(table, settings)
+    kinds = [e.kind for e in events]
+    assert kinds == [EventKind.HOLD_STARTED, EventKind.HOLD_PAUSED, EventKind.HOLD_STARTED]
+    # Held: 0-4.3 s, then the last 2 s (credited back to half a second before it settled,
+    # which is inside the moving stretch: still frames only count from the settle window).
+    assert timer.held_s == pytest.approx(4.3 + 2.0 + 0.5 - 2 * FRAME_MS / 1000, abs=0.1)
+
+
+def test_small_movement_within_a_hold_keeps_it():
+    # Between still (starts a hold) and moving (a lapse): a slow sink on the breath out.
+    table = stay_frames((True, STILL, 1.0), (True, 0.1, 3.0))
+    timer, events = run_stay(table, HoldSettings(grace_s=0.5, arm_s=0.4))
+    assert [e.kind for e in events] == [EventKind.HOLD_STARTED]
+    assert timer.held_s == pytest.approx(4.0 - FRAME_MS / 1000, abs=0.02)
