@@ -495,11 +495,12 @@ def _tabletop_script(figure: Figure, options: ScriptOptions) -> Script:
 def cat_cow(figure: Figure, arch: float) -> Posture:
     """On hands and knees, the back rounded up with the chin tucked (`arch` -1, cat) or sagging
     with the head lifted (`arch` 1, cow); the knees stay under the hips, the hands on the
-    floor."""
+    floor. The trunk is one rigid piece: the cow tips it forward, lowering the chest between
+    the arms (the elbows soften), the cat keeps it where the straight arms hold it."""
     base = all_fours(figure)
     posture = dataclasses.replace(
         base,
-        trunk_pitch=base.trunk_pitch + 10.0 * arch,
+        trunk_pitch=base.trunk_pitch + 12.0 * max(arch, 0.0),
         neck_pitch=-10.0 - 35.0 * arch if arch > 0 else -10.0 - 50.0 * arch,
     )
     for side in ("left", "right"):  # the thighs stay vertical
@@ -523,7 +524,8 @@ def _cat_cow_script(figure: Figure, options: ScriptOptions) -> Script:
 
 def childs_pose(figure: Figure) -> Posture:
     """Kneeling, sitting back on the heels with the shins and the tops of the feet on the
-    floor, the chest down over the thighs, arms stretched forward along the floor."""
+    floor, the chest down over the thighs (as low as it goes without resting on the floor),
+    arms stretched forward along the floor."""
     f = figure
     knee_height = f.shin_r_m
     shin = -90.0  # along the floor behind the knee
@@ -531,14 +533,20 @@ def childs_pose(figure: Figure) -> Posture:
     drop = math.sqrt(max((f.thigh_m) ** 2 - ahead**2, 0.0))
     thigh = math.degrees(math.atan2(ahead, drop))
     hip_height = knee_height + drop
-    pitch = 112.0
-    posture = Posture(trunk_pitch=pitch, neck_pitch=-25.0)
-    for side in ("left", "right"):
-        posture = posture.with_limb(side, **leg(thigh, shin, 180.0, pitch))
-    for side in ("left", "right"):
+    for pitch in range(112, 90, -1):
+        posture = Posture(trunk_pitch=float(pitch), neck_pitch=-25.0)
+        for side in ("left", "right"):
+            posture = posture.with_limb(side, **leg(thigh, shin, 180.0, pitch))
+        skeleton = pose_skeleton(f, posture)
+        chest = skeleton.neck[1] - f.chest_r_m * abs(float(skeleton.pelvis_frame.fwd[1]))
+        head = skeleton.head[1] - f.head_r_m
+        if min(chest, head) + hip_height >= 0.02:
+            break
+    for side in ("left", "right"):  # straight along the floor, so the elbows stay off it
         wrist = pose_skeleton(f, posture).landmarks[landmark(side, "shoulder")].copy()
-        wrist[0] += 0.95 * (f.upper_arm_m + f.forearm_m)
-        wrist[1] = -hip_height + f.forearm_r_m
+        drop = wrist[1] + hip_height - f.forearm_r_m - 0.01
+        wrist[0] += math.sqrt(max((0.995 * (f.upper_arm_m + f.forearm_m)) ** 2 - drop**2, 0.0))
+        wrist[1] = -hip_height + f.forearm_r_m + 0.01
         posture = posture.with_limb(side, **arm_reaching(f, posture, side, wrist))
     return posture
 
