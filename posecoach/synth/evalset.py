@@ -1,5 +1,6 @@
 """A generated evaluation set: every stretch in correct form and with each of its faults, plus
-clips that must never count a rep of the repetition-mode stretch.
+clips that must never count a rep of the repetition-mode stretch, and look-alike exercises
+(`lookalikes`) that must earn no hold and no reps for the stretches they resemble.
 
 `eval_set_specs` lists the clips; `write_eval_set` writes each as `NAME.mp4` with its truth
 `NAME.truth.json` into one folder, with `labels.json` naming the clips that are also negatives
@@ -8,8 +9,11 @@ for other stretches:
     {"constructive_rest_correct_s0.mp4": {"pose": null, "negative_for": ["bridge"],
      "movement": "constructive rest: lying still", "truth": "generated"}}
 
+    {"lookalike_plank_s0.mp4": {"pose": null, "negative_for": ["bridge", "bird_dog", "pigeon"],
+     "movement": "plank: a high plank on straight arms, held", "truth": "generated"}}
+
 (keys are paths relative to the labels file's folder; `pose: null` with `negative_for` means:
-coach the clip as each listed stretch and expect no reps).
+coach the clip as each listed stretch and expect no reps and no hold).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from posecoach.synth.clip import (
     truth_path_for,
     write_clip,
 )
+from posecoach.synth.lookalikes import LOOKALIKES
 from posecoach.synth.motion import Phase
 from posecoach.synth.stretches import STRETCH_MOTIONS
 
@@ -104,13 +109,15 @@ def _fields(spec: ClipSpec) -> dict[str, Any]:
     return {name: getattr(spec, name) for name in spec.__dataclass_fields__}
 
 
-def eval_set_specs(seeds: int = 1, quick: bool = False) -> list[EvalClip]:
+def eval_set_specs(seeds: int = 1, quick: bool = False, lookalikes: bool = True) -> list[EvalClip]:
     """The clips of the set for seeds 0..`seeds`-1 (the seed ends each name: `_s0`).
 
     For each stretch: correct form (both sides for a stretch done per side) with a dropout in
     the middle of the first hold, and each fault (on the right side for a per-side stretch);
     a set-up-only clip of the stretch counted in reps; the constructive rest and knee to chest
-    clips in correct form are also negatives for it. `quick` gives a handful of shorter clips.
+    clips in correct form are also negatives for it. With `lookalikes`, one clip of each
+    look-alike exercise (`lookalike_ID`), a negative for the stretches it resembles. `quick`
+    gives a handful of shorter clips (no look-alikes).
     """
     if seeds < 1:
         raise SynthError(f"an evaluation set needs 1 seed or more: got {seeds}")
@@ -156,7 +163,29 @@ def eval_set_specs(seeds: int = 1, quick: bool = False) -> list[EvalClip]:
             for fault in motion.faults:
                 add(fault, pose_id, one, fault)
         add(_SETUP_ONLY, REPS_STRETCH, (None,), reps=0)
+        if lookalikes and not quick:
+            clips.extend(lookalike_clip(look_id, seed) for look_id in LOOKALIKES)
     return clips
+
+
+def lookalike_clip(look_id: str, seed: int = 0) -> EvalClip:
+    """The set's clip of a look-alike exercise: in its view, judged by the first stretch it is
+    a negative for, cycled `EVAL_REPS` times or held `EVAL_HOLD_S`."""
+    look = LOOKALIKES[look_id]
+    spec = ClipSpec(
+        look.negative_for[0],
+        reps=EVAL_REPS,
+        hold_s=EVAL_HOLD_S,
+        view=look.view,
+        seed=seed,
+        size_wh=EVAL_SIZE_WH,
+        fps=EVAL_FPS,
+        movement=look.id,
+    )
+    return EvalClip(f"{LOOKALIKE_PREFIX}{look.id}_s{seed}", spec, look.negative_for, look.movement)
+
+
+LOOKALIKE_PREFIX = "lookalike_"
 
 
 _CORRECT = "correct"
