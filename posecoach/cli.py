@@ -43,6 +43,7 @@ from posecoach.posefile import (
     user_pose_dir_path,
 )
 from posecoach.rules import UNIT_WORDS, Rule, When, range_text
+from posecoach.synth import LOOKALIKE_IDS
 
 if TYPE_CHECKING:
     from posecoach.estimator import PoseEstimator
@@ -317,9 +318,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     record.add_argument("--no-window", action="store_true", help="record without a preview")
     synth = commands.add_parser(
-        "synth", help="generate a clip of a stretch with its exact ground truth"
+        "synth", help="generate a clip of a stretch (or a look-alike) with its exact ground truth"
     )
-    synth.add_argument("--pose", required=True, metavar="ID", help="the stretch to perform")
+    synth.add_argument(
+        "--pose",
+        metavar="ID",
+        help="the stretch to perform; with --movement, the stretch whose rules judge the truth "
+        "(default: the first the movement is a negative for)",
+    )
+    synth.add_argument(
+        "--movement",
+        choices=LOOKALIKE_IDS,
+        metavar="NAME",
+        help="perform a look-alike exercise instead, never in position for the stretch: "
+        + ", ".join(LOOKALIKE_IDS),
+    )
     synth.add_argument(
         "--out", required=True, type=Path, metavar="FILE.mp4", help="the clip to write"
     )
@@ -896,6 +909,10 @@ def _cmd_evalset(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from posecoach.synth.clip import ClipSpec, check_clip_path, side_list, write_clip
 
+    if args.movement is not None:
+        return _synth_movement(args)
+    if args.pose is None:
+        raise PosecoachError("give the stretch to perform (--pose ID) or a --movement NAME")
     pose = _pose(args)
     if pose.mode is Mode.REPS and args.hold is not None:
         raise PosecoachError(f"{pose.id} is counted in reps: use --reps, not --hold")
@@ -925,6 +942,46 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     print(f"clip:  {out} ({truth['frames']} frames, {truth['duration_s']:.1f} s)")
     print(f"truth: {out.with_name(out.stem + '.truth.json')}")
     print(f"true totals: {_totals_text(truth['totals'], pose)}")
+    return EXIT_OK
+
+
+def _synth_movement(args: argparse.Namespace) -> int:
+    """`posecoach synth --movement NAME`: a look-alike exercise, with its cycles (--reps) or
+    hold (--hold), judged by --pose or the first stretch it is a negative for."""
+    from posecoach.synth.clip import ClipSpec, check_clip_path, write_clip
+    from posecoach.synth.lookalikes import LOOKALIKES
+
+    look = LOOKALIKES[args.movement]
+    if look.held and args.reps is not None:
+        raise PosecoachError(f"{look.id} is held: use --hold, not --reps")
+    if not look.held and args.hold is not None:
+        raise PosecoachError(f"{look.id} is done in cycles: use --reps, not --hold")
+    if args.side is not None or args.fault is not None:
+        raise PosecoachError(f"{look.id} is a look-alike: leave out --side and --fault")
+    args.pose = args.pose or look.negative_for[0]
+    pose = _pose(args)
+    defaults = ClipSpec(pose.id)
+    spec = ClipSpec(
+        pose_id=pose.id,
+        reps=args.reps or defaults.reps,
+        hold_s=args.hold or defaults.hold_s,
+        view=args.view,
+        seed=args.seed,
+        size_wh=args.size,
+        fps=args.fps,
+        facing=args.facing,
+        lighting=args.lighting,
+        blur_px=args.blur,
+        noise=args.noise,
+        movement=look.id,
+    )
+    spec.check()
+    out = _writable(check_clip_path(args.out), "clip")
+    truth = write_clip(spec, pose, out)
+    print(f"clip:  {out} ({truth['frames']} frames, {truth['duration_s']:.1f} s)")
+    print(f"truth: {out.with_name(out.stem + '.truth.json')}")
+    print(f"movement: {look.movement}")
+    print(f"negative for: {', '.join(look.negative_for)} (truth judged as {pose.id})")
     return EXIT_OK
 
 
