@@ -168,7 +168,7 @@ def test_the_exit_code_is_the_most_serious_of_the_files():
 
 def test_recordings_coached_by_workers_match_single_replays(tmp_path, capsys):
     folder = tmp_path / "takes"
-    kneeling_recording(folder / "take1.pcrec", 60)
+    kneeling_recording(folder / "take1.pcrec", 120)  # a 4 s stay: held
     kneeling_recording(folder / "take2.pcrec", 45, knee_deg=120.0)  # out of position
     (folder / "broken.pcrec").write_bytes(b"not a recording")
     out = tmp_path / "out"
@@ -183,7 +183,7 @@ def test_recordings_coached_by_workers_match_single_replays(tmp_path, capsys):
     rows = {line.split()[0]: line for line in lines[1:4]}
     assert "error: " in rows[str(folder / "broken.pcrec")]
     assert rows[str(folder / "take1.pcrec")].endswith("OK")
-    assert lines[4].startswith("total: 3 files, 105 frames") and "2 OK, 1 error" in lines[4]
+    assert lines[4].startswith("total: 3 files, 165 frames") and "2 OK, 1 error" in lines[4]
     assert "\x1b" not in captured.err  # not a terminal: plain lines
     assert sum(line.startswith("[") for line in captured.err.splitlines()) == 3
 
@@ -373,8 +373,8 @@ def test_clips_coached_by_workers_give_the_single_replay_reports(tmp_path, capsy
     samples = bundled_samples()
     clips = tmp_path / "clips"
     clips.mkdir()
-    both = cut(samples["half_kneeling_both_sides"].video, clips / "both.mp4", 60, 60)
-    lean = cut(samples["half_kneeling_torso_lean"].video, clips / "lean.mp4", 60, 60)
+    both = cut(samples["half_kneeling_both_sides"].video, clips / "both.mp4", 60, 120)
+    lean = cut(samples["half_kneeling_torso_lean"].video, clips / "lean.mp4", 60, 120)
     (clips / "broken.mp4").write_bytes(np.arange(256, dtype=np.uint8).tobytes())
     out = tmp_path / "out"
     args = ["--pose", KNEEL, "--workers", "2", "--report", str(out), "--out", str(out)]
@@ -382,7 +382,7 @@ def test_clips_coached_by_workers_give_the_single_replay_reports(tmp_path, capsy
     table = capsys.readouterr().out
     assert code == EXIT_ERROR
     assert "FILE" in table.splitlines()[0] and "error: cannot read video" in table
-    assert "total: 3 files, 120 frames" in table
+    assert "total: 3 files, 240 frames" in table
     held = 0.0
     for clip in (both, lean):
         alone = tmp_path / f"{clip.stem}.json"

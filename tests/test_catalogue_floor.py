@@ -45,7 +45,6 @@ FAULTS = [
     ("supine_knee_to_chest", "knee_not_pulled_in", "left", 5, "knee_to_chest"),
     ("lying_leg_lift", "thigh_tilted", "right", 11, "thigh_vertical"),
     ("lying_leg_lift", "knee_straight", "right", 11, "knee_90"),
-    ("lying_leg_lift", "other_foot_up", "right", 11, "other_foot_down"),
     ("constructive_rest", "fidgeting", None, 12, "still"),
     ("constructive_rest", "feet_too_close", None, 12, "knees_bent"),
     ("bird_dog", "leg_low", "left", 7, "leg_level"),

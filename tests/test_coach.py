@@ -57,7 +57,17 @@ def run_bridge(coach, angles, start=0):
 
 @pytest.fixture
 def kneeling_coach():
-    return Coach(load_pose("half_kneeling_hip_flexor"))
+    # Without a shortest stay, so short tables test the side and hold logic;
+    # test_a_stay_shorter_than_the_pose_files_stay_s_is_not_held covers stay_s.
+    return Coach(dataclasses.replace(load_pose("half_kneeling_hip_flexor"), stay_s=0.0))
+
+
+def test_a_stay_shorter_than_the_pose_files_stay_s_is_not_held():
+    pose = dataclasses.replace(load_pose("half_kneeling_hip_flexor"), stay_s=3.0)
+    short = steady(Coach(pose), 2.5)
+    assert short.totals["right"].hold_s == 0
+    long = steady(Coach(pose), 4.0)
+    assert long.totals["right"].hold_s == pytest.approx(4.0, abs=0.1)
 
 
 def test_good_half_kneeling_passes_everything(kneeling_coach):

@@ -244,10 +244,11 @@ def test_plot_has_one_panel_per_rule_gates_first(tmp_path, bridged):
         assert image.format == "PNG"
         assert image.size == (1400, round((1.1 + 1.6 * len(pose.rules)) * 100))
     axes = figure.axes
-    assert len(axes) == len(pose.rules) == 5
+    assert len(axes) == len(pose.rules) == 6
     titles = [ax.get_title(loc="left") for ax in axes]
     assert titles[0].startswith("GATE  lying") and titles[1].startswith("GATE  knees_up")
-    assert [t.split(":")[0].split()[-1] for t in titles[2:]] == [
+    assert titles[2].startswith("GATE  foot_planted")
+    assert [t.split(":")[0].split()[-1] for t in titles[3:]] == [
         "knees_bent",
         "hips_high",
         "no_arch",
@@ -323,7 +324,7 @@ def test_an_empty_table_writes_a_header_and_an_empty_plot(tmp_path):
     assert header[:6] == ["frame", "t_s", "status", "side", "phase", "in_position"]
     assert rows == []
     figure = table.plot(tmp_path / "empty.png")
-    assert len(figure.axes) == 5
+    assert len(figure.axes) == 6
     assert (tmp_path / "empty.png").read_bytes()[:8] == PNG_MAGIC
 
 

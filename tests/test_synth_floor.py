@@ -41,7 +41,6 @@ FAULTS = [
     ("supine_knee_to_chest", "knee_not_pulled_in", {"knee_to_chest"}),
     ("lying_leg_lift", "thigh_tilted", {"thigh_vertical"}),
     ("lying_leg_lift", "knee_straight", {"knee_90"}),
-    ("lying_leg_lift", "other_foot_up", {"other_foot_down"}),
     ("constructive_rest", "fidgeting", {"still"}),
     ("constructive_rest", "feet_too_close", {"knees_bent"}),
     ("bird_dog", "leg_low", {"leg_level"}),

@@ -265,8 +265,8 @@ class KneeToChestForm:
 
 _KNEE_TO_CHEST_FAULTS: dict[str, tuple[str, KneeToChestForm]] = {
     "other_knee_bent": (
-        "the other knee bent to about 110 deg, its foot flat on the floor",
-        KneeToChestForm(other_knee_deg=110.0),
+        "the other knee bent to about 145 deg, the leg still long on the floor",
+        KneeToChestForm(other_knee_deg=145.0),
     ),
     "knee_not_pulled_in": (
         "the knee only lifted: the pulled hip flexed about 80 deg (hip angle about 100 deg)",
@@ -333,10 +333,6 @@ _LEG_LIFT_FAULTS: dict[str, tuple[str, LegLiftForm]] = {
     "knee_straight": (
         "the lifted knee opened to about 155 deg, the shin pointing up",
         LegLiftForm(knee_deg=155.0),
-    ),
-    "other_foot_up": (
-        "the other foot lifted about 25 cm off the floor",
-        LegLiftForm(other_foot_up_m=0.25),
     ),
 }
 
