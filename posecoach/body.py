@@ -42,6 +42,12 @@ PAIRED_JOINTS: dict[str, tuple[Landmark, Landmark]] = {
     "foot": (Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX),
 }
 
+# The shoulders, hips, knees and ankles: their span tells how big the body is in the picture,
+# their motion whether it is still.
+MAIN_JOINTS: list[Landmark] = [
+    landmark for joint in ("shoulder", "hip", "knee", "ankle") for landmark in PAIRED_JOINTS[joint]
+]
+
 # Which side of the body a role prefix means. "working" and "other" follow the pose file's
 # choice of working leg; "mid" is the midpoint of the pair.
 # "high" and "low" are the legs whose knee and ankle are higher and lower in the image.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posecoach.body import (
+    MAIN_JOINTS,
     PAIRED_JOINTS,
     BodyFrame,
     BodyTracker,
@@ -145,17 +146,11 @@ def _both_sides(role: str) -> tuple[Landmark, ...]:
     return PAIRED_JOINTS[parsed[1]]
 
 
-# The shoulders, hips, knees and ankles: their span tells how big the body is in the picture.
-_MAIN_JOINTS = [
-    landmark for joint in ("shoulder", "hip", "knee", "ankle") for landmark in PAIRED_JOINTS[joint]
-]
-
-
 def body_size_px(landmarks: Landmarks) -> float:
     """How big the body is in the picture, in pixels: the torso length, or a third of the span
     of the main joints when that is larger (lying seen from the feet, the torso is
     foreshortened though the body is near)."""
-    span = landmarks.xy_px[_MAIN_JOINTS]
+    span = landmarks.xy_px[MAIN_JOINTS]
     extent = float((span.max(axis=0) - span.min(axis=0)).max())
     return max(torso_length_px(landmarks), extent / 3)
 
@@ -436,7 +431,7 @@ class Coach:
             landmarks, self._trusted = trust.landmarks, trust.trusted
             smoothed = self._smoother.update(landmarks, ~trust.implausible)
         motion = None
-        if smoothed is not None:
+        if smoothed is not None and self.pose.mode is Mode.HOLD:  # only holds read it
             moved = self._stillness.update(smoothed, self._trusted)
             motion = None if math.isnan(moved) else moved
         status, turn, setup_prompt = self._setup_status(smoothed)

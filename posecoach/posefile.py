@@ -382,7 +382,7 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
         check.add("counter", 'only used with mode = "reps"')
 
     turn_deg = _turn_range(check, data.get("turn_deg"), View(view) if view else None)
-    stay_s = check.number(data, "stay_s", "", required=False) if "stay_s" in data else None
+    stay_s = check.number(data, "stay_s", "", required=False)
     if stay_s is not None and mode is not Mode.HOLD:
         check.add("stay_s", 'only used with mode = "hold"')
 

@@ -16,19 +16,9 @@ from collections import deque
 
 import numpy as np
 
-from posecoach.body import torso_length_px
-from posecoach.landmarks import Landmark, Landmarks
+from posecoach.body import MAIN_JOINTS, torso_length_px
+from posecoach.landmarks import Landmarks
 
-STILL_JOINTS = [
-    Landmark.LEFT_SHOULDER,
-    Landmark.RIGHT_SHOULDER,
-    Landmark.LEFT_HIP,
-    Landmark.RIGHT_HIP,
-    Landmark.LEFT_KNEE,
-    Landmark.RIGHT_KNEE,
-    Landmark.LEFT_ANKLE,
-    Landmark.RIGHT_ANKLE,
-]
 # The share of the trusted main joints that must be still: 3 of 4 (one leg's knee and
 # ankle may be off).
 JOINT_QUANTILE = 75.0
@@ -51,9 +41,9 @@ class Stillness:
         self._frames.append(
             (
                 t,
-                landmarks.xy_px[STILL_JOINTS].copy(),
+                landmarks.xy_px[MAIN_JOINTS].copy(),
                 torso_length_px(landmarks),
-                trusted[STILL_JOINTS],
+                trusted[MAIN_JOINTS],
             )
         )
         while t - self._frames[0][0] > self.window_ms:
