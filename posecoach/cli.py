@@ -907,7 +907,7 @@ def _cmd_evalset(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from posecoach.synth.clip import ClipSpec, check_clip_path, side_list, write_clip
+    from posecoach.synth.clip import side_list
 
     if args.movement is not None:
         return _synth_movement(args)
@@ -920,27 +920,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         raise PosecoachError(f"{pose.id} is a hold: use --hold, not --reps")
     if not pose.per_side and args.side is not None:
         raise PosecoachError(f"{pose.id} is not done per side: leave out --side")
-    defaults = ClipSpec(pose.id)
-    spec = ClipSpec(
-        pose_id=pose.id,
-        sides=side_list(args.side, pose.per_side),
-        reps=args.reps or defaults.reps,
-        hold_s=args.hold or defaults.hold_s,
-        fault=args.fault,
-        view=args.view,
-        seed=args.seed,
-        size_wh=args.size,
-        fps=args.fps,
-        facing=args.facing,
-        lighting=args.lighting,
-        blur_px=args.blur,
-        noise=args.noise,
+    truth = _write_synth(
+        args, pose, sides=side_list(args.side, pose.per_side), fault=args.fault, movement=None
     )
-    spec.check()
-    out = _writable(check_clip_path(args.out), "clip")
-    truth = write_clip(spec, pose, out)
-    print(f"clip:  {out} ({truth['frames']} frames, {truth['duration_s']:.1f} s)")
-    print(f"truth: {out.with_name(out.stem + '.truth.json')}")
     print(f"true totals: {_totals_text(truth['totals'], pose)}")
     return EXIT_OK
 
@@ -948,7 +930,6 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _synth_movement(args: argparse.Namespace) -> int:
     """`posecoach synth --movement NAME`: a look-alike exercise, with its cycles (--reps) or
     hold (--hold), judged by --pose or the first stretch it is a negative for."""
-    from posecoach.synth.clip import ClipSpec, check_clip_path, write_clip
     from posecoach.synth.lookalikes import LOOKALIKES
 
     look = LOOKALIKES[args.movement]
@@ -960,11 +941,30 @@ def _synth_movement(args: argparse.Namespace) -> int:
         raise PosecoachError(f"{look.id} is a look-alike: leave out --side and --fault")
     args.pose = args.pose or look.negative_for[0]
     pose = _pose(args)
+    _write_synth(args, pose, sides=None, fault=None, movement=look.id)
+    print(f"movement: {look.movement}")
+    print(f"negative for: {', '.join(look.negative_for)} (truth judged as {pose.id})")
+    return EXIT_OK
+
+
+def _write_synth(
+    args: argparse.Namespace,
+    pose: PoseSpec,
+    sides: tuple[str | None, ...] | None,
+    fault: str | None,
+    movement: str | None,
+) -> dict[str, Any]:
+    """Render the clip `synth`'s options describe (`sides` None: the spec's default), print
+    where it and its truth went, and return the truth."""
+    from posecoach.synth.clip import ClipSpec, check_clip_path, write_clip
+
     defaults = ClipSpec(pose.id)
     spec = ClipSpec(
         pose_id=pose.id,
+        sides=defaults.sides if sides is None else sides,
         reps=args.reps or defaults.reps,
         hold_s=args.hold or defaults.hold_s,
+        fault=fault,
         view=args.view,
         seed=args.seed,
         size_wh=args.size,
@@ -973,16 +973,14 @@ def _synth_movement(args: argparse.Namespace) -> int:
         lighting=args.lighting,
         blur_px=args.blur,
         noise=args.noise,
-        movement=look.id,
+        movement=movement,
     )
     spec.check()
     out = _writable(check_clip_path(args.out), "clip")
     truth = write_clip(spec, pose, out)
     print(f"clip:  {out} ({truth['frames']} frames, {truth['duration_s']:.1f} s)")
     print(f"truth: {out.with_name(out.stem + '.truth.json')}")
-    print(f"movement: {look.movement}")
-    print(f"negative for: {', '.join(look.negative_for)} (truth judged as {pose.id})")
-    return EXIT_OK
+    return truth
 
 
 def _totals_text(totals: dict[str, dict[str, float]], pose: PoseSpec) -> str:
