@@ -32,6 +32,7 @@ from posecoach.synth.postures import (
     sitting,
     standing,
     walk_out_and_back,
+    within_reach,
 )
 
 _BRIDGE_TOP_DEG = 178.0
@@ -549,9 +550,7 @@ def butterfly(figure: Figure, form: ButterflyForm) -> Posture:
         # Hands around the feet, just in front of the ankles; where the arms are too short for
         # that, on the shins as far toward the feet as they reach.
         shoulder = pose_skeleton(f, posture).landmarks[landmark(side, "shoulder")]
-        hand = ankle + np.array([0.06, 0.04, -sign * 0.01]) - shoulder
-        reach = 0.97 * (f.upper_arm_m + f.forearm_m)
-        hand = shoulder + hand * min(1.0, reach / float(np.linalg.norm(hand)))
+        hand = within_reach(f, shoulder, ankle + np.array([0.06, 0.04, -sign * 0.01]))
         posture = posture.with_limb(side, shoulder_flex=30.0, shoulder_abd=0.0, elbow_flex=10.0)
         posture = fit_limb(
             f,

@@ -44,6 +44,7 @@ from posecoach.synth.postures import (
     reach_floor,
     standing,
     toes_ankle_height,
+    within_reach,
 )
 
 _SUPINE = -90.0  # trunk pitch lying on the back
@@ -384,9 +385,7 @@ def happy_baby(figure: Figure) -> Posture:
             {landmark(side, "knee"): knee, landmark(side, "ankle"): ankle},
         )
         shoulder = pose_skeleton(f, posture).landmarks[landmark(side, "shoulder")]
-        grip = ankle + np.array([0.0, 0.02, sign * 0.04]) - shoulder
-        reach = 0.97 * (f.upper_arm_m + f.forearm_m)
-        wrist = shoulder + grip * min(1.0, reach / float(np.linalg.norm(grip)))
+        wrist = within_reach(f, shoulder, ankle + np.array([0.0, 0.02, sign * 0.04]))
         posture = posture.with_limb(side, **arm_reaching(f, posture, side, wrist))
     return posture
 

@@ -284,6 +284,14 @@ def arm_reaching(
     }
 
 
+def within_reach(figure: Figure, shoulder: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """`target` for a wrist, or, when the arm cannot reach it, the point on the way there that
+    the nearly straightened arm (97% of its length) reaches from `shoulder`."""
+    toward = np.asarray(target, dtype=float) - shoulder
+    reach = 0.97 * (figure.upper_arm_m + figure.forearm_m)
+    return shoulder + toward * min(1.0, reach / float(np.linalg.norm(toward)))
+
+
 def hand_on_floor(
     figure: Figure, posture: Posture, side: str, ahead_m: float, out_m: float, floor_y: float
 ) -> Posture:
