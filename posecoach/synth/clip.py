@@ -3,8 +3,7 @@ the truth of every frame measured on the exact landmarks by the pose file's own 
 
 The truth sidecar (`<clip>.truth.json`, format `TRUTH_VERSION`) holds per frame the exact 2D
 pixel and 3D positions of the 33 landmarks, the value of every rule's signal and whether it
-passes, the phase and the working side; and per clip the reps and hold seconds per side (the
-frames in position while the script holds the position: the way in and out is not held time).
+passes, the phase and the working side; and per clip the reps and hold seconds per side.
 
 A clip can have dropouts (`ClipSpec.dropouts`): spans in which the camera loses the person and
 the picture shows the room alone. The truth still describes the person, who carries on as
@@ -443,11 +442,9 @@ class Clip:
             if rep.full and key in totals:
                 totals[key]["reps"] = int(totals[key]["reps"]) + 1
         if pose.mode is Mode.HOLD:
-            # Held time is a stay: in position while the script holds it, not the way into or
-            # out of the position, which can meet its rules while the body moves.
             for frame in frames:
                 key = frame.side if pose.per_side else "all"
-                if frame.in_position and frame.phase is Phase.IN_POSE and key in totals:
+                if frame.in_position and key in totals:
                     totals[key]["hold_s"] = float(totals[key]["hold_s"]) + 1.0 / spec.fps
         for values in totals.values():
             values["hold_s"] = round(float(values["hold_s"]), 3)
