@@ -233,6 +233,20 @@ def rejudge(
     return assessed
 
 
+def hold_settings(settings: CoachSettings, pose: PoseSpec) -> HoldSettings:
+    """How the coach's hold timers for `pose` decide, from its settings."""
+    s = settings
+    return HoldSettings(
+        s.hold_grace_s,
+        s.arm_s,
+        s.unknown_max_s,
+        still_max=s.still_max_torso,
+        moving_min=s.moving_min_torso,
+        still_window_s=s.still_window_s,
+        stay_s=pose.stay_s,
+    )
+
+
 class Coach:
     """Holds the state of one coaching session for one stretch."""
 
@@ -270,15 +284,7 @@ class Coach:
             self.turn_range = (s.side_view_min_deg, 90.0)
         else:
             self.turn_range = (0.0, s.front_view_max_deg)
-        self._hold_settings = HoldSettings(
-            s.hold_grace_s,
-            s.arm_s,
-            s.unknown_max_s,
-            still_max=s.still_max_torso,
-            moving_min=s.moving_min_torso,
-            still_window_s=s.still_window_s,
-            stay_s=pose.stay_s,
-        )
+        self._hold_settings = hold_settings(s, pose)
         self._rep_settings = RepSettings(s.arm_s, s.min_rep_s, s.partial_rep_frac, s.rep_max_gap_s)
         # Every landmark the rules may read (both sides: which side a role means can change).
         self._needed = sorted(

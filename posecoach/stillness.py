@@ -4,9 +4,9 @@ A hold is a stay, not a pass: the bottom of a lunge, a leg swinging through, the
 out of a stretch all meet a position's rules for a moment while the body moves. Stillness is
 measured on the main joints (shoulders, hips, knees, ankles), as the spread of each joint around
 its median position over the last `window_s`, in torso lengths. The joints' spreads are
-summarised by a high quantile rather than the largest, so one joint the model misplaces for a
-few frames (a hidden far leg, a left/right label flip) does not read as the body moving, while a
-lunge, a leg tuck or a roll (most of the body moving) does.
+summarised by their median rather than the largest, so a leg the model misplaces for a moment
+(a hidden far leg, a left/right label flip) does not read as the body moving, while a lunge or
+a roll (most of the body moving) does. One limb moving alone is left to the position's gates.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import numpy as np
 from posecoach.body import MAIN_JOINTS, torso_length_px
 from posecoach.landmarks import Landmarks
 
-# The share of the trusted main joints that must be still: 3 of 4 (one leg's knee and
-# ankle may be off).
-JOINT_QUANTILE = 75.0
+# The share of the trusted main joints that must be still: half of them (the median joint), so
+# that a leg the model misplaces, or one limb moving alone, is not the body moving.
+JOINT_QUANTILE = 50.0
 MIN_JOINTS = 4  # fewer trusted main joints than this: stillness is not known
 
 

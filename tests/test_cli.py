@@ -116,19 +116,20 @@ def test_poses_show_bridge_explains_every_rule(capsys):
     for rule in spec.rules:
         block = blocks[rule.id]
         low, high = rule.min_value, rule.max_value
+        unit = {"angle": "deg", "inclination": "deg", "relation": "torso lengths"}[rule.kind]
         if low is not None and high is not None:
-            threshold = f"{low:g} to {high:g} deg"
+            threshold = f"{low:g} to {high:g} {unit}"
         elif low is not None:
-            threshold = f"at least {low:g} deg"
+            threshold = f"at least {low:g} {unit}"
         else:
-            threshold = f"at most {high:g} deg"
+            threshold = f"at most {high:g} {unit}"
         assert f"passes at   {threshold}\n" in block + "\n", block
         assert f'cue         "{rule.cue}"' in block
         assert ("gate (defines the position)" in block) == rule.gate
         assert ("judged at the top of each rep" in block) == (rule.when.value == "top")
         assert f"priority {rule.priority}" in block
         assert f"kind        {rule.kind}: " in block
-    assert "joints near shoulder, near hip, near knee; open_toward up" in blocks["hips_high"]
+    assert "joints mid shoulder, mid hip, mid knee; open_toward up" in blocks["hips_high"]
 
 
 def test_poses_show_a_user_stretch_with_a_new_rule_kind(tmp_path, capsys):
@@ -186,9 +187,9 @@ def test_poses_check_warns_when_a_built_in_is_shadowed(tmp_path, capsys):
     path = write(tmp_path, "bridge.toml", text)
     assert main(["poses", "check", str(path), str(builtin_pose_dir() / "bridge.toml")]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"{path}: ok (bridge, 5 rules)"
+    assert lines[0] == f"{path}: ok (bridge, 6 rules)"
     assert lines[1].startswith(f"{path}: warning: id 'bridge' is also a built-in stretch")
-    assert lines[2:] == [f"{builtin_pose_dir() / 'bridge.toml'}: ok (bridge, 5 rules)"]
+    assert lines[2:] == [f"{builtin_pose_dir() / 'bridge.toml'}: ok (bridge, 6 rules)"]
 
 
 def test_poses_check_folder_and_missing_file(tmp_path, capsys):

@@ -3,7 +3,10 @@ the truth of every frame measured on the exact landmarks by the pose file's own 
 
 The truth sidecar (`<clip>.truth.json`, format `TRUTH_VERSION`) holds per frame the exact 2D
 pixel and 3D positions of the 33 landmarks, the value of every rule's signal and whether it
-passes, the phase and the working side; and per clip the reps and hold seconds per side.
+passes, the phase and the working side; and per clip the reps and hold seconds per side. The
+held seconds are what the coach's own hold timer credits on the exact body: in position by the
+rules and settled by its stillness measure, so the way into a position that moves the whole body
+is not held time, as it is not for the coach.
 
 A clip can have dropouts (`ClipSpec.dropouts`): spans in which the camera loses the person and
 the picture shows the room alone. The truth still describes the person, who carries on as
@@ -36,19 +39,22 @@ import numpy as np
 
 from posecoach import __version__
 from posecoach.body import BodyFrame, Side, torso_length_px
-from posecoach.defaults import COACH_SETTINGS
+from posecoach.coach import hold_settings
+from posecoach.defaults import COACH_SETTINGS, CoachSettings
 from posecoach.errors import PosecoachError
 from posecoach.landmarks import Landmark, Landmarks
 from posecoach.posefile import Mode, PoseSpec, View
 from posecoach.report import write_json_atomic
 from posecoach.rules import History
 from posecoach.sinks import VIDEO_SUFFIXES, VideoSink
+from posecoach.stillness import Stillness
 from posecoach.synth.camera import Camera
 from posecoach.synth.figure import Figure, Skeleton, landmark, settle
 from posecoach.synth.lookalikes import LOOKALIKES, LookAlike
 from posecoach.synth.motion import Life, Phase, Rep, Script, sample
 from posecoach.synth.render import Look, Renderer
 from posecoach.synth.stretches import STRETCH_MOTIONS, ScriptOptions, StretchMotion
+from posecoach.temporal import HoldTimer
 
 TRUTH_VERSION = 1
 
@@ -183,6 +189,7 @@ class TruthFrame:
     image_values: dict[str, float | None]  # as this clip's camera sees them
     in_position: bool  # the person's, whether or not the camera sees them
     dropout: bool = False  # the camera has lost the person: the picture shows the room alone
+    motion: float | None = None  # how much the exact body moves (Stillness); None: not known
 
 
 class Clip:
@@ -290,7 +297,7 @@ class Clip:
         phase: Phase,
         side: str | None,
         sk: Skeleton,
-        histories: tuple[History, History],
+        histories: _Memory,
     ) -> TruthFrame:
         """One frame's truth; `histories` hold the earlier frames as this camera and as the
         stretch's own view see them (for rules that look back in time)."""
@@ -332,8 +339,9 @@ class Clip:
             and all(g is True for g in gates)
         )
         t_s = index / self.spec.fps
-        for history in histories:
+        for history in histories[:2]:
             history.follow(canon.timestamp_ms, in_position)
+        moved = histories[2].update(canon, np.ones(len(Landmark), dtype=bool))
         return TruthFrame(
             index=index,
             t_s=t_s,
@@ -347,6 +355,7 @@ class Clip:
             image_values=image_values,
             in_position=in_position,
             dropout=self.spec.dropped(t_s),
+            motion=None if math.isnan(moved) else moved,
         )
 
     def _judge(
@@ -442,10 +451,14 @@ class Clip:
             if rep.full and key in totals:
                 totals[key]["reps"] = int(totals[key]["reps"]) + 1
         if pose.mode is Mode.HOLD:
+            settings = hold_settings(CoachSettings(), pose)
+            timers: dict[str, HoldTimer] = {}
             for frame in frames:
                 key = frame.side if pose.per_side else "all"
-                if frame.in_position and key in totals:
-                    totals[key]["hold_s"] = float(totals[key]["hold_s"]) + 1.0 / spec.fps
+                if key in totals:
+                    timer = timers.setdefault(key, HoldTimer(settings))
+                    timer.update(frame.t_s * 1000, frame.in_position, frame.motion)
+                    totals[key]["hold_s"] = timer.held_s
         for values in totals.values():
             values["hold_s"] = round(float(values["hold_s"]), 3)
         movement: dict[str, Any] = {}
@@ -548,11 +561,17 @@ def spec_from_truth(truth: dict[str, Any]) -> ClipSpec:
     return ClipSpec(**data)
 
 
-def _histories() -> tuple[History, History]:
-    """Recent frames as the camera and as the stretch's own view see them; like the coach's,
-    motion and bounce rules judge a stay in position after its first `settle_s`."""
+# Recent frames as the camera and as the stretch's own view see them, and the stillness of the
+# body in that view.
+_Memory = tuple[History, History, Stillness]
+
+
+def _histories() -> _Memory:
+    """A clip's memory of recent frames; like the coach's, motion and bounce rules judge a stay
+    in position after its first `settle_s`, and stillness looks back `still_window_s`."""
     settle_s = COACH_SETTINGS["settle_s"].default
-    return History(settle_s=settle_s), History(settle_s=settle_s)
+    window_s = COACH_SETTINGS["still_window_s"].default
+    return History(settle_s=settle_s), History(settle_s=settle_s), Stillness(window_s)
 
 
 def _canonical(points_m: np.ndarray, face_on: bool) -> tuple[np.ndarray, np.ndarray]:
