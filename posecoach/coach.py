@@ -234,7 +234,9 @@ def rejudge(
 
 
 def hold_settings(settings: CoachSettings, pose: PoseSpec) -> HoldSettings:
-    """How the coach's hold timers for `pose` decide, from its settings."""
+    """How the coach's hold timers for `pose` decide, from its settings. A stay as long as the
+    target is a whole hold: the shortest stay is never longer than the target (a routine may
+    ask for short holds)."""
     s = settings
     return HoldSettings(
         s.hold_grace_s,
@@ -243,7 +245,7 @@ def hold_settings(settings: CoachSettings, pose: PoseSpec) -> HoldSettings:
         still_max=s.still_max_torso,
         moving_min=s.moving_min_torso,
         still_window_s=s.still_window_s,
-        stay_s=pose.stay_s,
+        stay_s=min(pose.stay_s, pose.target) if pose.mode is Mode.HOLD else 0.0,
     )
 
 

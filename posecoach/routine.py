@@ -62,8 +62,10 @@ class Step:
     @property
     def coached_pose(self) -> PoseSpec:
         """The stretch with the step's amount as its target, so the coach's own prompts
-        ("target reached", "now switch sides") agree with the routine."""
-        return dataclasses.replace(self.pose, target=self.target)
+        ("target reached", "now switch sides") agree with the routine; one of the step's holds
+        is a whole stay, however short."""
+        stay_s = self.pose.stay_s if self.hold_s is None else min(self.pose.stay_s, self.hold_s)
+        return dataclasses.replace(self.pose, target=self.target, stay_s=stay_s)
 
     @property
     def amount_text(self) -> str:

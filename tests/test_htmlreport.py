@@ -5,6 +5,7 @@ cues, snapshots), its escaping of user text, the page as headless Chromium draws
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 import shutil
@@ -90,8 +91,8 @@ def kneeling_landmarks(back_leg: str | None, lean: float, i: int):
 @pytest.fixture(scope="module")
 def session():
     """A two-sided half-kneeling hold, coached frame by frame: the report, the signal table
-    of the same assessments, and snapshots."""
-    pose = load_pose(KNEEL)
+    of the same assessments, and snapshots (short stays: without the shortest stay)."""
+    pose = dataclasses.replace(load_pose(KNEEL), stay_s=0.0)
     coach = Coach(pose)
     report = SessionReport(pose, "kneeling.mp4", "scripted")
     table = SignalTable(pose, "kneeling.mp4")

@@ -6,7 +6,9 @@ pixel and 3D positions of the 33 landmarks, the value of every rule's signal and
 passes, the phase and the working side; and per clip the reps and hold seconds per side. The
 held seconds are what the coach's own hold timer credits on the exact body: in position by the
 rules and settled by its stillness measure, so the way into a position that moves the whole body
-is not held time, as it is not for the coach.
+is not held time, as it is not for the coach (without the pose file's shortest stay, `stay_s`:
+a short hold truly settled in is held time; the coach's guard against short pauses of other
+exercises may cost it such a hold).
 
 A clip can have dropouts (`ClipSpec.dropouts`): spans in which the camera loses the person and
 the picture shows the room alone. The truth still describes the person, who carries on as
@@ -451,7 +453,10 @@ class Clip:
             if rep.full and key in totals:
                 totals[key]["reps"] = int(totals[key]["reps"]) + 1
         if pose.mode is Mode.HOLD:
-            settings = hold_settings(CoachSettings(), pose)
+            # The shortest stay is the coach's guard against other exercises' pauses, not a
+            # fact of the performance: a hold the performer truly settled in counts, however
+            # short.
+            settings = dataclasses.replace(hold_settings(CoachSettings(), pose), stay_s=0.0)
             timers: dict[str, HoldTimer] = {}
             for frame in frames:
                 key = frame.side if pose.per_side else "all"
