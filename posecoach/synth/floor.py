@@ -227,12 +227,10 @@ def _long_leg(figure: Figure) -> dict[str, float]:
     return leg(90.0 - slope, 90.0 - slope, -70.0 + slope, _SUPINE)
 
 
-def _foot_flat_leg(figure: Figure, knee_deg: float, ankle_up_m: float = 0.0) -> dict[str, float]:
-    """A leg lying on the back, the knee bent to `knee_deg` and the foot flat on the floor (or
-    lifted `ankle_up_m` off it)."""
+def _foot_flat_leg(figure: Figure, knee_deg: float) -> dict[str, float]:
+    """A leg lying on the back, the knee bent to `knee_deg` and the foot flat on the floor."""
     f = figure
-    ankle_m = flat_ankle_height(f) + ankle_up_m
-    thigh, shin = reach_floor(f, lying_hip_height(f), knee_deg, ankle_m)
+    thigh, shin = reach_floor(f, lying_hip_height(f), knee_deg, flat_ankle_height(f))
     return leg(thigh, shin, 0.0, _SUPINE)
 
 
@@ -316,12 +314,10 @@ def _knee_to_chest_script(figure: Figure, options: ScriptOptions) -> Script:
 
 @dataclass(frozen=True)
 class LegLiftForm:
-    """The lifted leg (thigh from vertical, + toward the head; knee angle), and how far the
-    other foot is off the floor."""
+    """The lifted leg (thigh from vertical, + toward the head; knee angle)."""
 
     thigh_deg: float = 0.0
     knee_deg: float = 90.0
-    other_foot_up_m: float = 0.0
 
 
 _HOOK_KNEE_DEG = 95.0  # lying with the knees bent and the feet flat
@@ -342,7 +338,7 @@ def leg_lift(figure: Figure, working: str, form: LegLiftForm) -> Posture:
     """On the back, knees bent, feet flat; the working leg lifted, thigh up and knee bent."""
     thigh = 180.0 + form.thigh_deg
     lifted = leg(thigh, thigh - (180.0 - form.knee_deg), 0.0, _SUPINE) | {"ankle_flex": -10.0}
-    other = _foot_flat_leg(figure, _HOOK_KNEE_DEG, form.other_foot_up_m)
+    other = _foot_flat_leg(figure, _HOOK_KNEE_DEG)
     return _supine(figure, {working: lifted, other_side(working): other}, _arms_by_sides())
 
 
