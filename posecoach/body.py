@@ -9,6 +9,7 @@ the evidence for the other side has lasted `side_switch_s`.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 from dataclasses import dataclass
@@ -211,6 +212,11 @@ class BodyFrame:
     def side_settled(self) -> bool:
         """False while this frame's geometry points at the other side than the stable one."""
         return self.working_side is None or self.sides["working"] is self.working_side
+
+    def swapped(self) -> BodyFrame:
+        """The same frame with every side swapped: left for right, near for far, ..."""
+        sides = {qualifier: side.other for qualifier, side in self.sides.items()}
+        return dataclasses.replace(self, sides=sides)
 
     def landmarks_for(self, role: str) -> tuple[Landmark, ...]:
         """The landmarks a role is made of (two for a midpoint)."""

@@ -737,7 +737,8 @@ def _rule_params_text(rule: Rule, spec: PoseSpec | None = None) -> str:
             parts.append(f"{key} {_param_text(rule.params[key])}{_mark(spec, f'{rule.id}.{key}')}")
         elif key in kind.optional and kind.optional[key].default is not None:
             parts.append(f"{key} {_param_text(kind.optional[key].default)} (default)")
-    return "; ".join(parts)
+    text = "; ".join(parts)
+    return f"{text}; on either side, whichever does better" if rule.either_side else text
 
 
 _VIEW_TEXT = {

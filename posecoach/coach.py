@@ -207,7 +207,9 @@ class Measurement:
     turn_deg: float | None
     body: BodyFrame | None
     side: Side | None  # the working side (the last known one when no body this frame)
-    values: tuple[float | None, ...]  # per rule of the pose, in order; empty: none measured
+    # Per rule of the pose, in order: its values, one per side it is judged on (none: it
+    # could not be judged); empty: no rule was measured.
+    values: tuple[tuple[float, ...], ...]
     smoothed: Landmarks | None
     trusted: np.ndarray | None
     motion: float | None = None  # how much the body moves (see Stillness); None: not known
@@ -444,12 +446,14 @@ class Coach:
             motion = None if math.isnan(moved) else moved
         status, turn, setup_prompt = self._setup_status(smoothed)
         body = None
-        values: tuple[float | None, ...] = ()
+        values: tuple[tuple[float, ...], ...] = ()
         if landmarks is not None and smoothed is not None and status is Status.IN_POSITION:
             body = self._tracker.update(smoothed)
             self._history.add(smoothed, body)
             self._raw_history.add(landmarks, body)
-            values = tuple(self._value(rule, smoothed, landmarks, body) for rule in self.pose.rules)
+            values = tuple(
+                self._values(rule, smoothed, landmarks, body) for rule in self.pose.rules
+            )
         return Measurement(
             timestamp_ms=timestamp_ms,
             frame_index=frame_index,
@@ -473,7 +477,10 @@ class Coach:
         status, setup_prompt = measured.setup, measured.setup_prompt
         results = [
             RuleResult(rule, value, None if value is None else rule.passes(value))
-            for rule, value in zip(self.pose.rules, measured.values, strict=False)
+            for rule, value in (
+                (rule, rule.choose(values))
+                for rule, values in zip(self.pose.rules, measured.values, strict=False)
+            )
         ]
         if results:
             gates = [r for r in results if r.rule.gate]
@@ -597,19 +604,24 @@ class Coach:
     def _any_trusted(self, ids: tuple[Landmark, ...]) -> bool:
         return bool(self._trusted[list(ids)].any())
 
-    def _value(
+    def _values(
         self, rule: Rule, smoothed: Landmarks, raw: Landmarks, body: BodyFrame
-    ) -> float | None:
-        """The rule's value in this frame; None when it cannot be judged."""
-        # A midpoint role needs one of its pair trusted (side-on, the far one is often
-        # hidden and the model places it beside the near one); a sided role needs its joint.
-        if not all(self._any_trusted(body.landmarks_for(role)) for role in rule.roles()):
-            return None
-        if rule.raw:
-            value = rule.measure(raw, body, self._raw_history)
-        else:
-            value = rule.measure(smoothed, body, self._history)
-        return None if math.isnan(value) else value
+    ) -> tuple[float, ...]:
+        """The rule's values in this frame, one per side it is judged on (see `Rule.sides`);
+        none when it cannot be judged."""
+        values = []
+        for sides in rule.sides(body):
+            # A midpoint role needs one of its pair trusted (side-on, the far one is often
+            # hidden and the model places it beside the near one); a sided role its joint.
+            if not all(self._any_trusted(sides.landmarks_for(role)) for role in rule.roles()):
+                continue
+            if rule.raw:
+                value = rule.measure(raw, sides, self._raw_history)
+            else:
+                value = rule.measure(smoothed, sides, self._history)
+            if not math.isnan(value):
+                values.append(value)
+        return tuple(values)
 
     def _phase_results(
         self, results: list[RuleResult], phase: Phase, value: float | None, events: list[Event]

@@ -130,7 +130,7 @@ _TOP_KEYS = {
     "turn_deg",
     "stay_s",
 }
-_RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when", "raw", "praise"}
+_RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when", "raw", "praise", "either_side"}
 
 
 def _one_of(values: Iterable[str]) -> str:
@@ -263,6 +263,7 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
     gate = check.boolean(raw, "gate", f"{where}.", default=False)
     unsmoothed = check.boolean(raw, "raw", f"{where}.", default=False)
     praise = check.string(raw, "praise", f"{where}.") if "praise" in raw else None
+    either_side = check.boolean(raw, "either_side", f"{where}.", default=False)
     when_name = check.choice(raw, "when", f"{where}.", (w.value for w in When), required=False)
     when = When(when_name) if when_name else When.ALWAYS
     if when is not When.ALWAYS and mode is Mode.HOLD:
@@ -277,6 +278,11 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
     if kind_name is None:
         return None
     kind = RULE_KINDS[kind_name]
+    if either_side and kind.uses_history:
+        check.add(
+            f"{where}.either_side",
+            f"a {kind_name} rule follows each frame's own sides, expecting either_side = false",
+        )
     min_key, max_key = f"min_{kind.unit_key}", f"max_{kind.unit_key}"
     check.unknown_keys(
         raw,
@@ -312,6 +318,7 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
         params=params,
         raw=unsmoothed,
         praise=praise or None,
+        either_side=either_side,
     )
 
 

@@ -57,6 +57,10 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     raw: bool = False  # measured on the unsmoothed landmarks
     praise: str | None = None  # shown when the form this rule cued is corrected
+    # Judged on either side: the rule as written, or with every side swapped (left for right,
+    # near for far, ...), whichever does better. A single-leg bridge has one planted foot, on
+    # whichever side it is.
+    either_side: bool = False
 
     @property
     def spec(self) -> RuleKind:
@@ -72,6 +76,22 @@ class Rule:
         """The rule's signal in this frame (NaN when the geometry is degenerate, or when a
         rule that looks back in time has too little `history`)."""
         return self.spec.measure(self.params, landmarks, body, history)
+
+    def sides(self, body: BodyFrame) -> tuple[BodyFrame, ...]:
+        """The role assignments the rule is measured under: the frame's own, and on either
+        side the swapped one too."""
+        return (body, body.swapped()) if self.either_side else (body,)
+
+    def choose(self, values: tuple[float, ...]) -> float | None:
+        """The value the rule is judged on, from those measured under `sides` (None: none):
+        the side that does best, nearest to passing (on a tie, the rule as written)."""
+        return min(values, key=self.shortfall, default=None)
+
+    def shortfall(self, value: float) -> float:
+        """How far the value lies outside the passing range (0 inside it)."""
+        low = -math.inf if self.min_value is None else self.min_value
+        high = math.inf if self.max_value is None else self.max_value
+        return max(low - value, value - high, 0.0)
 
     def passes(self, value: float) -> bool:
         if math.isnan(value):
@@ -197,6 +217,9 @@ class RuleKind:
     roles: Callable[[dict[str, Any]], tuple[str, ...]]
     measure: Callable[[dict[str, Any], Landmarks, BodyFrame, History | None], float]
     vertex: Callable[[dict[str, Any]], str | None]  # where to draw the value
+    # Looks back over the recent frames (each measured with its own roles), so its value
+    # depends on how long the gates have passed.
+    uses_history: bool = False
 
 
 def _angle(
@@ -414,6 +437,7 @@ RULE_KINDS: dict[str, RuleKind] = {
         roles=lambda p: tuple(p["roles"]),
         measure=_motion,
         vertex=lambda p: p["roles"][0],
+        uses_history=True,
     ),
     "bounce": RuleKind(
         name="bounce",
@@ -443,6 +467,7 @@ RULE_KINDS: dict[str, RuleKind] = {
         roles=lambda p: (*p["roles"], *([p["reference"]] if "reference" in p else [])),
         measure=_bounce,
         vertex=lambda p: p["roles"][0],
+        uses_history=True,
     ),
 }
 

@@ -28,7 +28,6 @@ from posecoach.recording import StreamFrame
 from posecoach.rules import Rule, range_text
 
 _STEPS = {"deg": 1.0, "torso": 0.01, "count": 1.0}
-_HISTORY_KINDS = ("motion", "bounce")  # rules whose values depend on the gates' verdicts
 _BAND_COLORS = {True: (60, 170, 60), False: (50, 50, 210), None: (160, 160, 160)}  # BGR
 
 
@@ -157,7 +156,7 @@ class Tuner:
         self.pose = pose
         values = threshold_values(pose)
         self.knobs = [dataclasses.replace(k, value=values[k.name]) for k in self.knobs]
-        if gates_changed and any(r.kind in _HISTORY_KINDS for r in pose.rules):
+        if gates_changed and any(r.spec.uses_history for r in pose.rules):
             self._measure()
         else:
             self.assessments = self.judge_again(pose)
@@ -182,13 +181,11 @@ class Tuner:
     def values(self, rule_id: str) -> np.ndarray:
         """The rule's value per frame (NaN where it was not judged)."""
         index = [r.id for r in self.pose.rules].index(rule_id)
-        return np.array(
-            [
-                m.values[index] if len(m.values) > index and m.values[index] is not None else np.nan
-                for m in self._measured
-            ],
-            dtype=float,
+        rule = self.pose.rules[index]
+        chosen = (
+            rule.choose(m.values[index]) if len(m.values) > index else None for m in self._measured
         )
+        return np.array([np.nan if value is None else value for value in chosen], dtype=float)
 
     def verdicts(self, rule_id: str) -> list[bool | None]:
         """The rule's verdict per frame as judged now (None: not judged)."""

@@ -22,6 +22,7 @@ LYING = -90.0
 UPRIGHT = 180.0
 FLAT_LEG = (90.0, 90.0)  # lying long on the floor
 FOOT_PLANTED = (130.0, 10.0)  # lying, knee up, foot flat on the floor (knee about 60 deg)
+LEG_UP = (180.0, 180.0)  # lying, the straight leg pointing up
 TABLETOP_LEG = (180.0, 90.0)  # lying, thigh straight up, knee at 90 deg
 KNEE_DOWN = (0.0, -90.0)  # on hands and knees: thigh down, shin along the floor behind
 LEG_BACK = (-90.0, -90.0)  # reached straight back at hip height
@@ -170,3 +171,11 @@ def test_a_look_alike_fails_the_gate_that_defines_the_stretch(pose_id, name, lan
     assert results[gate].rule.gate
     assert results[gate].passed is False, (name, results[gate].value)
     assert all(t.hold_s == 0 and t.reps == 0 for t in a.totals.values())
+
+
+@pytest.mark.parametrize("raised", ["near", "far"])
+def test_a_single_leg_bridge_is_in_position_whichever_leg_is_raised(raised):
+    """The bridge's gates read either leg: one foot planted is the position, on either side."""
+    legs = {"near_leg": FOOT_PLANTED, "far_leg": FOOT_PLANTED, f"{raised}_leg": LEG_UP}
+    a = settle("bridge", lying(**legs))
+    assert a.status is Status.IN_POSITION, [r.rule.id for r in a.results if not r.passed]

@@ -224,3 +224,15 @@ def test_later_folders_win(tmp_path):
         write(folder, GOOD.replace("My lunge", name))
     assert load_pose("my_lunge", [first, second]).name == "Second"
     assert pose_paths([first, second])["my_lunge"] == second / "my_lunge.toml"
+
+
+def test_either_side_is_read_and_refused_on_rules_that_follow_each_frames_sides(tmp_path):
+    either = GOOD.replace("min_deg = 80\n", "either_side = true\nmin_deg = 80\n")
+    assert load_pose_file(write(tmp_path, either)).rules[0].either_side
+    assert not load_pose_file(write(tmp_path, GOOD)).rules[0].either_side
+    motion = GOOD + (
+        '\n[[rules]]\nid = "still"\nkind = "motion"\nroles = ["front_hip"]\n'
+        'either_side = true\nmax_torso = 0.1\npriority = 3\ncue = "Hold still"\n'
+    )
+    with pytest.raises(PoseFileError, match=r"rules\[1\] \(still\)\.either_side: a motion rule"):
+        load_pose_file(write(tmp_path, motion))

@@ -193,3 +193,20 @@ def test_lifted_leg_swapped_labels_for_two_frames_change_nothing():
         knee = body.point_px(landmarks, "high_knee")
         assert knee[1] == pytest.approx(500.0 - 120.0)
         assert body.side_settled is (index not in (12, 13))
+
+
+def test_a_rule_on_either_side_is_judged_on_the_side_that_does_best():
+    rule = Rule("knee", "angle", "cue", 1, True, When.ALWAYS, 60.0, 100.0, {}, either_side=True)
+    assert rule.choose((150.0, 70.0)) == 70.0  # the other side passes
+    assert rule.choose((150.0, 110.0)) == 110.0  # neither: the nearer to passing
+    assert rule.choose((80.0, 70.0)) == 80.0  # both pass: the rule as written
+    assert rule.choose(()) is None
+    body = BodyTracker("back", 0.5).update(
+        landmarks_from_points(
+            {L.LEFT_HIP: np.array([400.0, 300.0]), L.RIGHT_HIP: np.array([420.0, 300.0])},
+            near_left=True,
+        )
+    )
+    swapped = body.swapped()
+    assert all(swapped.sides[q] is body.sides[q].other for q in body.sides)
+    assert rule.sides(body)[1] == swapped

@@ -147,7 +147,7 @@ def test_rep_signal_is_what_the_counter_read():
         t = i * FRAME_MS
         measured = coach.measure(bridge(hip_deg=hip, timestamp_ms=t, frame_index=i), t, i)
         assessments.append(coach.judge(measured))
-        measured_values.append(measured.values[signal_index])
+        measured_values.append(pose.rules[signal_index].choose(measured.values[signal_index]))
     table = SignalTable.from_assessments(pose, assessments)
     rep_signal = table.rep_signal
     assert rep_signal is not None

@@ -371,11 +371,14 @@ class Clip:
         values: dict[str, float | None] = {}
         passes: dict[str, bool | None] = {}
         for rule in self.pose.rules:
-            ids = [int(i) for role in rule.roles() for i in body.landmarks_for(role)]
-            visible = in_frame is None or bool(in_frame[ids].all())
-            value = rule.measure(landmarks, body, history) if visible else math.nan
-            values[rule.id] = None if math.isnan(value) else value
-            passes[rule.id] = None if math.isnan(value) else rule.passes(value)
+            measured = []
+            for sides in rule.sides(body):
+                ids = [int(i) for role in rule.roles() for i in sides.landmarks_for(role)]
+                if in_frame is None or bool(in_frame[ids].all()):
+                    measured.append(rule.measure(landmarks, sides, history))
+            value = rule.choose(tuple(v for v in measured if not math.isnan(v)))
+            values[rule.id] = value
+            passes[rule.id] = None if value is None else rule.passes(value)
         return values, passes
 
     def _landmarks(
