@@ -29,14 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.coach import Assessment, Coach, Status
-from posecoach.estimator import create_estimator
-from posecoach.posefile import Mode, PoseSpec, View, load_pose, pose_paths
-from posecoach.rules import When
-from posecoach.sources import Frame, open_source
+from posecoach.coaching.coach import Assessment, Coach, Status
+from posecoach.coaching.posefile import Mode, PoseSpec, View, load_pose, pose_paths
+from posecoach.coaching.rules import When
+from posecoach.coaching.temporal import EventKind
+from posecoach.inputs.sources import Frame, open_source
+from posecoach.model.estimator import create_estimator
 from posecoach.synth.clip import Clip, ClipSpec, TruthFrame, side_list
 from posecoach.synth.stretches import LEAVE_FRAME, STRETCH_MOTIONS
-from posecoach.temporal import EventKind
 
 FLAGGED = 0.5  # a rule is flagged when it fails in at least half the frames judged in position
 HOLD_S, REPS = 8.0, 4

@@ -50,13 +50,14 @@ import cv2
 import numpy as np
 from throughput import busy_s, others_cores, wait_for_quiet
 
-from posecoach import overlay, pipeline
-from posecoach.coach import Assessment, Coach
-from posecoach.estimator import BlazePoseEstimator, create_estimator
-from posecoach.pipeline import Outputs, SessionResult, run_session
-from posecoach.posefile import load_pose
-from posecoach.sinks import VideoSink, WindowSink, has_display
-from posecoach.sources import CameraSource, VideoCamera
+from posecoach.coaching.coach import Assessment, Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.inputs.sources import CameraSource, VideoCamera
+from posecoach.model.estimator import BlazePoseEstimator, create_estimator
+from posecoach.output import overlay
+from posecoach.output.sinks import VideoSink, WindowSink, has_display
+from posecoach.run import pipeline
+from posecoach.run.pipeline import Outputs, SessionResult, run_session
 
 POSE = "half_kneeling_hip_flexor"
 SIZE = "1280x720"
@@ -400,7 +401,7 @@ def renderer_class() -> Any:
     for value in vars(pipeline).values():
         if isinstance(value, type) and hasattr(value, "submit") and hasattr(value, "newest"):
             return value
-    raise SystemExit("posecoach.pipeline has no renderer with submit and newest: changed?")
+    raise SystemExit("posecoach.run.pipeline has no renderer with submit and newest: changed?")
 
 
 def render_queue_one_deep() -> None:

@@ -27,15 +27,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from posecoach.coach import Coach, rejudge
-from posecoach.estimator import create_estimator
-from posecoach.landmarks import Landmarks
-from posecoach.pipeline import Outputs, run_session
-from posecoach.posefile import load_pose
-from posecoach.recording import RecordingSource, RecordingWriter
-from posecoach.samples import bundled_samples
-from posecoach.sources import open_source
-from posecoach.tune import threshold_values, with_value
+from posecoach.coaching.coach import Coach, rejudge
+from posecoach.coaching.posefile import load_pose
+from posecoach.config.samples import bundled_samples
+from posecoach.evaluation.tune import threshold_values, with_value
+from posecoach.inputs.sources import open_source
+from posecoach.model.estimator import create_estimator
+from posecoach.model.landmarks import Landmarks
+from posecoach.model.recording import RecordingSource, RecordingWriter
+from posecoach.run.pipeline import Outputs, run_session
 
 DEFAULT_SAMPLE = "half_kneeling_both_sides"
 

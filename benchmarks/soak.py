@@ -43,8 +43,8 @@ from live_loop import (
     window_wanted,
 )
 
-from posecoach.coach import Assessment, Coach
-from posecoach.posefile import load_pose
+from posecoach.coaching.coach import Assessment, Coach
+from posecoach.coaching.posefile import load_pose
 
 GROWTH_GOAL_MB = 50.0
 MIB = 1024 * 1024

@@ -20,10 +20,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from posecoach.estimator import create_estimator
-from posecoach.landmarks import Landmark
-from posecoach.posefile import load_pose, pose_paths
-from posecoach.sources import Frame
+from posecoach.coaching.posefile import load_pose, pose_paths
+from posecoach.inputs.sources import Frame
+from posecoach.model.estimator import create_estimator
+from posecoach.model.landmarks import Landmark
 from posecoach.synth.clip import Clip, ClipSpec, side_list
 from posecoach.synth.motion import Phase
 from posecoach.synth.stretches import STRETCH_MOTIONS

@@ -238,8 +238,8 @@ def raw_estimator(video: Path, threads: int | None) -> dict[str, Any]:
     import cv2
     import numpy
 
-    from posecoach.estimator import create_estimator
-    from posecoach.sources import Frame
+    from posecoach.inputs.sources import Frame
+    from posecoach.model.estimator import create_estimator
 
     try:
         from importlib.metadata import version
@@ -299,11 +299,11 @@ def replay(video: Path, pose_id: str, folder: Path) -> Run:
     source, model, coach and outputs): timed from the start of the loop to the report and
     video written, after the model is built."""
     # Imported here: the raw estimator's process (--raw-estimator) needs none of it.
-    from posecoach.coach import Coach
-    from posecoach.estimator import create_estimator
-    from posecoach.pipeline import Outputs, run_session
-    from posecoach.posefile import load_pose
-    from posecoach.sources import open_source
+    from posecoach.coaching.coach import Coach
+    from posecoach.coaching.posefile import load_pose
+    from posecoach.inputs.sources import open_source
+    from posecoach.model.estimator import create_estimator
+    from posecoach.run.pipeline import Outputs, run_session
 
     pose = load_pose(pose_id)
     source = open_source(video)

@@ -1,3 +1,3 @@
-from posecoach.cli import run
+from posecoach.cli.main import run
 
 run()

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from posecoach.landmarks import NUM_LANDMARKS, Landmark, Landmarks
+from posecoach.model.landmarks import NUM_LANDMARKS, Landmark, Landmarks
 
 L = Landmark
 RESOLUTION = (1280, 720)

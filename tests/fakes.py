@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posecoach.landmarks import Landmarks
+from posecoach.model.landmarks import Landmarks
 
 from builders import half_kneeling
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from posecoach.coach import Assessment, Coach, Status
-from posecoach.estimator import create_estimator
-from posecoach.pipeline import assess
-from posecoach.posefile import PoseSpec, load_pose
-from posecoach.samples import bundled_samples
-from posecoach.sources import open_source
+from posecoach.coaching.coach import Assessment, Coach, Status
+from posecoach.coaching.posefile import PoseSpec, load_pose
+from posecoach.config.samples import bundled_samples
+from posecoach.inputs.sources import open_source
+from posecoach.model.estimator import create_estimator
+from posecoach.run.pipeline import assess
 from posecoach.synth.clip import ClipSpec, write_clip
 
 KNEEL = "half_kneeling_hip_flexor"

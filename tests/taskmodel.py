@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from posecoach.blazepose.models import DETECTOR_FILE, LANDMARK_FILE, bundled_model_path
+from posecoach.model.blazepose.models import DETECTOR_FILE, LANDMARK_FILE, bundled_model_path
 
 
 def build_pose_task(out_path: Path) -> Path:

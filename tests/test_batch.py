@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach import batch
-from posecoach.batch import FileResult, batch_exit_code, batch_files, output_names
-from posecoach.cli import (
+from posecoach.cli import batch
+from posecoach.cli.batch import FileResult, batch_exit_code, batch_files, output_names
+from posecoach.cli.main import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_NOBODY,
@@ -25,10 +25,10 @@ from posecoach.cli import (
     Coached,
     main,
 )
-from posecoach.errors import PosecoachError, Terminated
-from posecoach.recording import RecordingWriter
-from posecoach.samples import bundled_samples
-from posecoach.sinks import part_path
+from posecoach.config.errors import PosecoachError, Terminated
+from posecoach.config.samples import bundled_samples
+from posecoach.model.recording import RecordingWriter
+from posecoach.output.sinks import part_path
 
 from builders import RESOLUTION, half_kneeling
 
@@ -240,7 +240,7 @@ class StopAfter:
 def file_args(tmp_path: Path, source: Path) -> object:
     from argparse import Namespace
 
-    from posecoach.overrides import Overrides
+    from posecoach.coaching.overrides import Overrides
 
     return Namespace(
         source=source,

@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.blazepose import graph, models
-from posecoach.blazepose.filters import LandmarkSmoother, LowPass, OneEuro, legacy_time_ns
-from posecoach.blazepose.models import bundled_model_path, models_from_file
-from posecoach.errors import EstimatorError
-from posecoach.estimator import create_estimator
-from posecoach.sources import Frame
+from posecoach.config.errors import EstimatorError
+from posecoach.inputs.sources import Frame
+from posecoach.model.blazepose import graph, models
+from posecoach.model.blazepose.filters import LandmarkSmoother, LowPass, OneEuro, legacy_time_ns
+from posecoach.model.blazepose.models import bundled_model_path, models_from_file
+from posecoach.model.estimator import create_estimator
 
 from conftest import REPO
 from taskmodel import build_pose_task
@@ -296,7 +296,7 @@ def test_the_interpreters_get_the_thread_count_asked_for(threads, monkeypatch):
 
 
 def test_the_detector_runs_on_the_first_frame_after_nobody_and_on_every_still():
-    from posecoach.blazepose.tracker import BlazePoseTracker
+    from posecoach.model.blazepose.tracker import BlazePoseTracker
 
     person = _sample_frame()
     nobody = np.zeros_like(person)
@@ -315,7 +315,7 @@ def test_the_detector_runs_on_the_first_frame_after_nobody_and_on_every_still():
 def test_visibility_filter_carries_on_across_a_frame_with_nobody():
     # In MediaPipe's graph the visibility filter is not called on a frame without a pose, so
     # it is not reset: after the gap it blends with what it had.
-    from posecoach.blazepose.tracker import BlazePoseTracker
+    from posecoach.model.blazepose.tracker import BlazePoseTracker
 
     person = _sample_frame()
     fresh = BlazePoseTracker(models.bundled_models(), 1).process(person)

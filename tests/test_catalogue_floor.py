@@ -6,7 +6,7 @@ uses its own seeds (body, clothes, room and camera change with the seed)."""
 import pytest
 from modelruns import assert_holds_match, generated_run, small
 
-from posecoach.coach import Status
+from posecoach.coaching.coach import Status
 from posecoach.synth.clip import ClipSpec
 
 pytestmark = pytest.mark.model

@@ -6,7 +6,7 @@ for correct form on both sides and for each scripted fault on one side."""
 import pytest
 from modelruns import assert_holds_match, generated_run, small
 
-from posecoach.coach import Status
+from posecoach.coaching.coach import Status
 
 pytestmark = pytest.mark.model
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from modelruns import generated_run, small
 
-from posecoach.coach import Status
-from posecoach.posefile import View, load_pose
+from posecoach.coaching.coach import Status
+from posecoach.coaching.posefile import View, load_pose
 from posecoach.synth.stretches import STRETCH_MOTIONS
 
 pytestmark = pytest.mark.model

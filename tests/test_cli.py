@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach import sources
-from posecoach.cli import EXIT_ERROR, EXIT_NOBODY, EXIT_OK, EXIT_USAGE, main
-from posecoach.posefile import builtin_pose_dir, load_pose_file, pose_paths
+from posecoach.cli.main import EXIT_ERROR, EXIT_NOBODY, EXIT_OK, EXIT_USAGE, main
+from posecoach.coaching.posefile import builtin_pose_dir, load_pose_file, pose_paths
+from posecoach.inputs import sources
 
 from fakes import FakeCapture
 

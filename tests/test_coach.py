@@ -6,11 +6,11 @@ import itertools
 import numpy as np
 import pytest
 
-from posecoach.body import Side
-from posecoach.coach import Coach, Status, rejudge
-from posecoach.landmarks import Landmark
-from posecoach.posefile import load_pose
-from posecoach.temporal import EventKind
+from posecoach.coaching.body import Side
+from posecoach.coaching.coach import Coach, Status, rejudge
+from posecoach.coaching.posefile import load_pose
+from posecoach.coaching.temporal import EventKind
+from posecoach.model.landmarks import Landmark
 
 from builders import bridge, half_kneeling, swap_left_right
 
@@ -154,7 +154,7 @@ def test_nobody_and_hidden_joints_are_said_and_not_timed(kneeling_coach):
 def test_face_on_person_is_told_to_turn(kneeling_coach):
     lm = half_kneeling()
     # Same picture, but left and right at the same depth: the body faces the camera.
-    from posecoach.landmarks import Landmarks
+    from posecoach.model.landmarks import Landmarks
 
     face_on = Landmarks(lm.xy_norm, lm.z * 0, lm.visibility, None, lm.resolution_wh, 0.0, 0)
     a = kneeling_coach.update(face_on, 0.0, 0)
@@ -165,7 +165,7 @@ def test_face_on_person_is_told_to_turn(kneeling_coach):
 
 def shifted(lm, dx_px: float = 0.0, dy_px: float = 0.0, scale: float = 1.0):
     """The same landmarks moved and scaled about the frame's centre."""
-    from posecoach.landmarks import Landmarks
+    from posecoach.model.landmarks import Landmarks
 
     width, height = lm.resolution_wh
     xy = (lm.xy_norm - 0.5) * scale + 0.5 + [dx_px / width, dy_px / height]
@@ -200,7 +200,7 @@ def test_small_person_far_away_is_too_far(kneeling_coach):
 
 def test_lying_seen_from_the_feet_is_the_wrong_view_not_too_far():
     """The torso is foreshortened (40 px, under 8% of the 720 px frame), but the body is big."""
-    from posecoach.landmarks import Landmarks
+    from posecoach.model.landmarks import Landmarks
 
     from builders import landmarks_from_points
 
@@ -323,7 +323,7 @@ def test_cue_from_a_rep_is_shown_even_while_another_cue_is_up():
 
 
 def test_sticky_value_switches_after_steady_evidence_despite_unclear_frames():
-    from posecoach.body import Sticky
+    from posecoach.coaching.body import Sticky
 
     sticky: Sticky[int] = Sticky(switch_s=1.0)
     assert sticky.update(1, 0.0) == 1

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from posecoach.posefile import Mode, load_pose
+from posecoach.coaching.posefile import Mode, load_pose
 from posecoach.synth.clip import Clip, SynthError
 from posecoach.synth.evalset import (
     EVAL_HOLD_S,

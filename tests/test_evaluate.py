@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posecoach.cli import EXIT_ERROR, EXIT_OK, main
-from posecoach.coach import Status
-from posecoach.evaluate import (
+from posecoach.cli.main import EXIT_ERROR, EXIT_OK, main
+from posecoach.coaching.coach import Status
+from posecoach.coaching.posefile import load_pose, load_pose_file
+from posecoach.evaluation.evaluate import (
     Expected,
     FrameRecord,
     Job,
@@ -30,7 +31,6 @@ from posecoach.evaluate import (
     truth_failing,
     verdict_agreement,
 )
-from posecoach.posefile import load_pose, load_pose_file
 
 from conftest import footage
 

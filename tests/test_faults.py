@@ -20,20 +20,20 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach import estimator as estimator_module
-from posecoach import report as report_module
-from posecoach import sources
-from posecoach.cli import EXIT_ERROR, EXIT_TERMINATED, main
-from posecoach.evaluate import find_jobs, run_job
-from posecoach.recording import (
+from posecoach.cli.main import EXIT_ERROR, EXIT_TERMINATED, main
+from posecoach.evaluation.evaluate import find_jobs, run_job
+from posecoach.evaluation.tune import load_stream
+from posecoach.inputs import sources
+from posecoach.model import estimator as estimator_module
+from posecoach.model.recording import (
     HEADER_START,
     RECORD_DTYPE,
     RecordingSource,
     RecordingWriter,
     read_recording,
 )
-from posecoach.sinks import ImageSink, VideoSink, part_path
-from posecoach.tune import load_stream
+from posecoach.output.sinks import ImageSink, VideoSink, part_path
+from posecoach.reports import report as report_module
 
 from builders import RESOLUTION, half_kneeling
 from conftest import REPO

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from posecoach.cli import EXIT_ERROR, EXIT_OK, main
-from posecoach.fit import FitClip, accuracy, fit, load_fit_clips, result_lines
-from posecoach.posefile import load_pose, load_pose_file, tomllib
+from posecoach.cli.main import EXIT_ERROR, EXIT_OK, main
+from posecoach.coaching.posefile import load_pose, load_pose_file, tomllib
+from posecoach.evaluation.fit import FitClip, accuracy, fit, load_fit_clips, result_lines
+from posecoach.evaluation.tune import Tuner
 from posecoach.synth.clip import ClipSpec, write_clip
-from posecoach.tune import Tuner
 
 from builders import bridge, half_kneeling
 
@@ -107,7 +107,7 @@ def test_tune_needs_a_clip_or_labels_and_write_needs_fit(capsys, monkeypatch):
     )
     assert main(["tune", "--pose", KNEEL, "x.mp4", "--write"]) == EXIT_ERROR
     assert "--write saves what --fit finds" in capsys.readouterr().err
-    monkeypatch.setattr("posecoach.sinks.has_display", lambda: False)
+    monkeypatch.setattr("posecoach.output.sinks.has_display", lambda: False)
     assert main(["tune", "--pose", KNEEL, "x.mp4"]) == EXIT_ERROR
     assert "tune needs a screen" in capsys.readouterr().err
 
@@ -116,7 +116,7 @@ def test_tune_starts_when_the_overrides_file_it_will_write_does_not_exist(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setenv("POSECOACH_OVERRIDES", str(tmp_path / "new.toml"))
-    monkeypatch.setattr("posecoach.sinks.has_display", lambda: False)
+    monkeypatch.setattr("posecoach.output.sinks.has_display", lambda: False)
     # Past the overrides (no "not a file" error): stopped only by the missing screen.
     assert main(["tune", "--pose", KNEEL, "x.mp4"]) == EXIT_ERROR
     assert "tune needs a screen" in capsys.readouterr().err

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from posecoach.body import Side
-from posecoach.cli import EXIT_OK, main
-from posecoach.coach import Coach, Status
-from posecoach.estimator import create_estimator
-from posecoach.posefile import load_pose
-from posecoach.sources import open_source
+from posecoach.cli.main import EXIT_OK, main
+from posecoach.coaching.body import Side
+from posecoach.coaching.coach import Coach, Status
+from posecoach.coaching.posefile import load_pose
+from posecoach.inputs.sources import open_source
+from posecoach.model.estimator import create_estimator
 
 from conftest import footage
 from taskmodel import build_pose_task

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from posecoach.geometry import (
+from posecoach.coaching.geometry import (
     Direction,
     angle_deg,
     angle_toward_deg,
@@ -11,7 +11,7 @@ from posecoach.geometry import (
     inclination_deg,
     offset_along,
 )
-from posecoach.landmarks import Landmarks
+from posecoach.model.landmarks import Landmarks
 
 P = np.array
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posecoach.cli import EXIT_OK, main
-from posecoach.estimator import create_estimator
-from posecoach.landmarks import Landmarks
-from posecoach.recording import RecordingWriter, read_recording
-from posecoach.sources import open_source
+from posecoach.cli.main import EXIT_OK, main
+from posecoach.inputs.sources import open_source
+from posecoach.model.estimator import create_estimator
+from posecoach.model.landmarks import Landmarks
+from posecoach.model.recording import RecordingWriter, read_recording
 
 from conftest import REPO
 

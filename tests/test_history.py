@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from posecoach import estimator as estimator_module
-from posecoach import sources
-from posecoach.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
-from posecoach.coach import Coach
-from posecoach.history import (
+from posecoach.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+from posecoach.coaching.coach import Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.inputs import sources
+from posecoach.model import estimator as estimator_module
+from posecoach.reports.history import (
     SCHEMA_VERSION,
     History,
     HistoryError,
@@ -27,8 +28,7 @@ from posecoach.history import (
     overview_lines,
     progress,
 )
-from posecoach.posefile import load_pose
-from posecoach.report import SessionReport
+from posecoach.reports.report import SessionReport
 
 from builders import half_kneeling
 from fakes import FakeCapture, ScriptedModel
@@ -381,7 +381,7 @@ def test_a_database_damaged_inside_is_moved_aside_when_read(store):
 
 
 def test_a_locked_database_keeps_the_session_pending_then_adds_it_once(store, capsys, monkeypatch):
-    monkeypatch.setattr("posecoach.history.BUSY_TIMEOUT_S", SHORT_WAIT_S)  # for the command
+    monkeypatch.setattr("posecoach.reports.history.BUSY_TIMEOUT_S", SHORT_WAIT_S)  # for the command
     first = store.record_report(hold_report(20, 25, 170, 172), "live", at(1))
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # another posecoach in the middle of a write
@@ -543,7 +543,7 @@ def test_live_with_a_busy_history_keeps_report_and_session(
     path = tmp_path / "busy.sqlite3"
     History(path).record_report(hold_report(20, 25, 170, 172), "live", at(1))
     monkeypatch.setenv("POSECOACH_HISTORY", str(path))
-    monkeypatch.setattr("posecoach.history.BUSY_TIMEOUT_S", SHORT_WAIT_S)
+    monkeypatch.setattr("posecoach.reports.history.BUSY_TIMEOUT_S", SHORT_WAIT_S)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:

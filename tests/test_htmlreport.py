@@ -19,21 +19,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from posecoach.cli import EXIT_ERROR, EXIT_OK, main
-from posecoach.coach import Coach
-from posecoach.errors import PosecoachError
-from posecoach.htmlreport import (
+from posecoach.cli.main import EXIT_ERROR, EXIT_OK, main
+from posecoach.coaching.coach import Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.config.errors import PosecoachError
+from posecoach.model.recording import RecordingWriter
+from posecoach.reports.htmlreport import (
     PLOT_WIDTH_PX,
     StretchSection,
     render_html,
     session_header,
     write_html,
 )
-from posecoach.posefile import load_pose
-from posecoach.recording import RecordingWriter
-from posecoach.report import SessionReport
-from posecoach.signals import _COLORS as PLOT_COLORS
-from posecoach.signals import SignalTable
+from posecoach.reports.report import SessionReport
+from posecoach.reports.signals import _COLORS as PLOT_COLORS
+from posecoach.reports.signals import SignalTable
 
 from builders import RESOLUTION, half_kneeling
 

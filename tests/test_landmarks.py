@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from posecoach.landmarks import Landmarks
+from posecoach.model.landmarks import Landmarks
 
 
 def test_shapes_are_validated_with_expected_and_got():

@@ -5,8 +5,8 @@ import json
 import cv2
 import pytest
 
-from posecoach import sources
-from posecoach.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+from posecoach.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+from posecoach.inputs import sources
 
 from conftest import footage
 from fakes import FakeCapture, video_frames

@@ -9,8 +9,8 @@ from functools import partial
 
 import pytest
 
-from posecoach.coach import Coach, Status
-from posecoach.posefile import load_pose
+from posecoach.coaching.coach import Coach, Status
+from posecoach.coaching.posefile import load_pose
 
 from builders import front_posture, side_posture
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from posecoach.coach import Coach
-from posecoach.landmarks import Landmark
-from posecoach.overlay import OverlayStyle, annotate, banner, counter_text
-from posecoach.posefile import load_pose
+from posecoach.coaching.coach import Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.model.landmarks import Landmark
+from posecoach.output.overlay import OverlayStyle, annotate, banner, counter_text
 
 from builders import half_kneeling
 

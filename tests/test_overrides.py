@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from posecoach import evaluate
-from posecoach.cli import EXIT_ERROR, EXIT_OK, main
-from posecoach.coach import Coach, Status
-from posecoach.errors import OverridesError
-from posecoach.overrides import (
+from posecoach.cli.main import EXIT_ERROR, EXIT_OK, main
+from posecoach.coaching.coach import Coach, Status
+from posecoach.coaching.overrides import (
     Overrides,
     parse_set,
     read_overrides_file,
@@ -19,9 +17,11 @@ from posecoach.overrides import (
     user_overrides_file,
     user_overrides_path,
 )
-from posecoach.posefile import PoseSpec, builtin_pose_dir, load_pose
-from posecoach.report import SessionReport
-from posecoach.samples import bundled_samples
+from posecoach.coaching.posefile import PoseSpec, builtin_pose_dir, load_pose
+from posecoach.config.errors import OverridesError
+from posecoach.config.samples import bundled_samples
+from posecoach.evaluation import evaluate
+from posecoach.reports.report import SessionReport
 
 from builders import bridge, half_kneeling
 

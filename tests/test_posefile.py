@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from posecoach.body import PAIRED_JOINTS, QUALIFIERS
-from posecoach.errors import PosecoachError, PoseFileError, UnknownPoseError
-from posecoach.posefile import (
+from posecoach.coaching.body import PAIRED_JOINTS, QUALIFIERS
+from posecoach.coaching.posefile import (
     Mode,
     View,
     load_pose,
@@ -16,7 +15,8 @@ from posecoach.posefile import (
     user_pose_dir,
     user_pose_dir_path,
 )
-from posecoach.rules import RULE_KINDS
+from posecoach.coaching.rules import RULE_KINDS
+from posecoach.config.errors import PosecoachError, PoseFileError, UnknownPoseError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from posecoach.cli import EXIT_OK, main
+from posecoach.cli.main import EXIT_OK, main
 
 from conftest import REPO
 

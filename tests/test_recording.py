@@ -11,16 +11,17 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach import estimator as estimator_module
-from posecoach import pipeline, sources
-from posecoach.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
-from posecoach.coach import Assessment, Coach
-from posecoach.evaluate import find_jobs, read_truth, run_job
-from posecoach.landmarks import NUM_LANDMARKS, Landmark, Landmarks
-from posecoach.overlay import OverlayStyle, annotate, skeleton_preview
-from posecoach.pipeline import assess
-from posecoach.posefile import load_pose
-from posecoach.recording import (
+from posecoach.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
+from posecoach.coaching.coach import Assessment, Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.config.samples import bundled_samples
+from posecoach.evaluation.evaluate import find_jobs, read_truth, run_job
+from posecoach.evaluation.tune import load_stream
+from posecoach.inputs import sources
+from posecoach.inputs.sources import open_source
+from posecoach.model import estimator as estimator_module
+from posecoach.model.landmarks import NUM_LANDMARKS, Landmark, Landmarks
+from posecoach.model.recording import (
     FORMAT_VERSION,
     RECORD_DTYPE,
     RECORDING_SUFFIX,
@@ -30,9 +31,9 @@ from posecoach.recording import (
     RecordingWriter,
     read_recording,
 )
-from posecoach.samples import bundled_samples
-from posecoach.sources import open_source
-from posecoach.tune import load_stream
+from posecoach.output.overlay import OverlayStyle, annotate, skeleton_preview
+from posecoach.run import pipeline
+from posecoach.run.pipeline import assess
 
 from builders import RESOLUTION, half_kneeling
 from fakes import FakeCapture

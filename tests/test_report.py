@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from posecoach.coach import Coach
-from posecoach.posefile import load_pose
-from posecoach.report import SessionReport
+from posecoach.coaching.coach import Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.reports.report import SessionReport
 
 from builders import half_kneeling
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posecoach.body import BodyTracker, Side
-from posecoach.errors import PoseFileError
-from posecoach.posefile import parse_pose, tomllib
-from posecoach.rules import History, Rule, When, count_turns
+from posecoach.coaching.body import BodyTracker, Side
+from posecoach.coaching.posefile import parse_pose, tomllib
+from posecoach.coaching.rules import History, Rule, When, count_turns
+from posecoach.config.errors import PoseFileError
 
 from builders import L, landmarks_from_points
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import cv2
 import pytest
 
-from posecoach.cli import EXIT_ERROR, EXIT_OK, main
-from posecoach.posefile import Mode
-from posecoach.routine import RoutineFileError, find_routine, parse_routine, routine_files
-from posecoach.session import Guide, Phase
+from posecoach.cli.main import EXIT_ERROR, EXIT_OK, main
+from posecoach.coaching.posefile import Mode
+from posecoach.coaching.routine import RoutineFileError, find_routine, parse_routine, routine_files
+from posecoach.run.session import Guide, Phase
 
 from builders import bridge, half_kneeling
 

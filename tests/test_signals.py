@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from posecoach import sources
-from posecoach.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
-from posecoach.coach import Coach, Status
-from posecoach.errors import PosecoachError, SourceError
-from posecoach.posefile import load_pose
-from posecoach.rules import When
-from posecoach.signals import SignalTable, signal_columns
-from posecoach.sources import FrameSource
+from posecoach.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+from posecoach.coaching.coach import Coach, Status
+from posecoach.coaching.posefile import load_pose
+from posecoach.coaching.rules import When
+from posecoach.config.errors import PosecoachError, SourceError
+from posecoach.inputs import sources
+from posecoach.inputs.sources import FrameSource
+from posecoach.reports.signals import SignalTable, signal_columns
 
 from builders import bridge, half_kneeling
 

@@ -18,16 +18,16 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from posecoach import cli, pipeline, speech
-from posecoach.cli import EXIT_OK, main
-from posecoach.coach import Assessment, Coach
-from posecoach.landmarks import Landmarks
-from posecoach.pipeline import Outputs, run_session
-from posecoach.posefile import load_pose
-from posecoach.recording import RecordedFrame, RecordingSource, RecordingWriter
-from posecoach.sinks import Key
-from posecoach.sources import FrameSource
-from posecoach.speech import (
+from posecoach.cli import main as cli
+from posecoach.cli.main import EXIT_OK, main
+from posecoach.coaching.coach import Assessment, Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.inputs.sources import FrameSource
+from posecoach.model.landmarks import Landmarks
+from posecoach.model.recording import RecordedFrame, RecordingSource, RecordingWriter
+from posecoach.output import speech
+from posecoach.output.sinks import Key
+from posecoach.output.speech import (
     NO_ENGINE_NOTICE,
     VOICE_ENV,
     Engine,
@@ -35,6 +35,8 @@ from posecoach.speech import (
     find_engine,
     open_voice,
 )
+from posecoach.run import pipeline
+from posecoach.run.pipeline import Outputs, run_session
 
 from builders import RESOLUTION, half_kneeling
 from conftest import REPO

@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
-from posecoach.landmarks import Landmark
-from posecoach.posefile import load_pose
-from posecoach.samples import bundled_samples
+from posecoach.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from posecoach.coaching.posefile import load_pose
+from posecoach.config.samples import bundled_samples
+from posecoach.model.landmarks import Landmark
 from posecoach.synth.camera import Camera
 from posecoach.synth.clip import (
     Clip,

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from posecoach.landmarks import Landmark
-from posecoach.posefile import PoseSpec, View, load_pose
+from posecoach.coaching.posefile import PoseSpec, View, load_pose
+from posecoach.model.landmarks import Landmark
 from posecoach.synth.clip import Clip, ClipSpec, TruthFrame
 from posecoach.synth.figure import Figure, settle
 from posecoach.synth.floor import (

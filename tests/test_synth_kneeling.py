@@ -5,7 +5,7 @@ rules, holds last as scripted, and the body rests on the floor (or the bench) as
 import numpy as np
 import pytest
 
-from posecoach.posefile import load_pose
+from posecoach.coaching.posefile import load_pose
 from posecoach.synth.camera import Camera
 from posecoach.synth.clip import Clip, ClipSpec
 from posecoach.synth.figure import Figure, Posture, landmark, pose_skeleton, settle

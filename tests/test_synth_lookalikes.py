@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from posecoach.cli import EXIT_ERROR, EXIT_OK, main
-from posecoach.landmarks import Landmark as L
-from posecoach.posefile import View, load_pose
+from posecoach.cli.main import EXIT_ERROR, EXIT_OK, main
+from posecoach.coaching.posefile import View, load_pose
+from posecoach.model.landmarks import Landmark as L
 from posecoach.synth import LOOKALIKE_IDS
 from posecoach.synth.clip import Clip, ClipSpec, SynthError, spec_from_truth, write_clip
 from posecoach.synth.evalset import (
@@ -507,8 +507,8 @@ def test_synth_help_lists_the_lookalikes(capsys):
 
 @pytest.mark.model
 def test_the_pose_model_finds_the_performer_in_a_lookalike(tmp_path):
-    from posecoach.estimator import create_estimator
-    from posecoach.sources import open_source
+    from posecoach.inputs.sources import open_source
+    from posecoach.model.estimator import create_estimator
 
     spec = ClipSpec(
         "bird_dog",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from modelruns import KNEEL, assert_holds_match, generated_run, sample_run, small
 
-from posecoach.cli import EXIT_OK, main
-from posecoach.coach import Status
+from posecoach.cli.main import EXIT_OK, main
+from posecoach.coaching.coach import Status
 
 pytestmark = pytest.mark.model
 

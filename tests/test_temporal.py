@@ -6,8 +6,8 @@ joints that decide it are not trusted); for reps, the signal value or None.
 
 import pytest
 
-from posecoach.posefile import Counter
-from posecoach.temporal import (
+from posecoach.coaching.posefile import Counter
+from posecoach.coaching.temporal import (
     Event,
     EventKind,
     HoldSettings,

@@ -14,14 +14,14 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.cli import EXIT_NOBODY, EXIT_TERMINATED, main
-from posecoach.coach import Coach
-from posecoach.errors import CameraError, Terminated
-from posecoach.interrupts import StopRequest
-from posecoach.pipeline import Outputs, Timing, _Prefetch, run_session
-from posecoach.posefile import load_pose
-from posecoach.report import Sample
-from posecoach.sources import CameraSource, ImageFolderSource, VideoCamera, open_source
+from posecoach.cli.main import EXIT_NOBODY, EXIT_TERMINATED, main
+from posecoach.coaching.coach import Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.config.errors import CameraError, Terminated
+from posecoach.inputs.sources import CameraSource, ImageFolderSource, VideoCamera, open_source
+from posecoach.reports.report import Sample
+from posecoach.run.interrupts import StopRequest
+from posecoach.run.pipeline import Outputs, Timing, _Prefetch, run_session
 
 from fakes import FakeCapture
 
@@ -166,7 +166,7 @@ def test_stride_keeps_every_nth_frame_with_its_own_index_and_time(tmp_path):
 
 
 def test_replay_with_stride_writes_fewer_frames_at_a_lower_rate(tmp_path, monkeypatch):
-    from posecoach import estimator as estimator_module
+    from posecoach.model import estimator as estimator_module
 
     model = SlowModel(0.0)
     monkeypatch.setattr(estimator_module, "create_estimator", lambda *a, **k: model)
@@ -251,13 +251,13 @@ class StuckCapture(FakeCapture):
 
 
 def test_a_camera_that_hangs_ends_the_session_and_is_not_released_mid_read(monkeypatch):
-    monkeypatch.setattr("posecoach.sources._Grabber.STALL_S", 0.3)
+    monkeypatch.setattr("posecoach.inputs.sources._Grabber.STALL_S", 0.3)
     capture = StuckCapture(frames_of(3))
     source = CameraSource(capture=capture, name="camera 4")
     with pytest.raises(CameraError, match="camera 4 gave no picture for 0 s"):
         for _ in source:
             pass
-    monkeypatch.setattr("posecoach.sources._Grabber.stop", lambda self: False)
+    monkeypatch.setattr("posecoach.inputs.sources._Grabber.stop", lambda self: False)
     source.close()
     assert not capture.released  # still stuck in a read: left open rather than crash
     capture.unstick.set()
@@ -277,7 +277,7 @@ def test_signals_during_the_loop_are_noted_and_raised_between_frames():
 def test_sigterm_during_a_replay_stops_it_with_everything_saved(tmp_path, monkeypatch):
     """SIGTERM at many moments, from the threads' start to their end: each run stops with the
     report and video saved and matching, never hangs."""
-    from posecoach import estimator as estimator_module
+    from posecoach.model import estimator as estimator_module
 
     monkeypatch.setattr(estimator_module, "create_estimator", lambda *a, **k: SlowModel(0.002))
     path = tmp_path / "clip.avi"

@@ -5,9 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from posecoach.landmarks import Landmark, Landmarks
-from posecoach.smoothing import LandmarkSmoother, OneEuroParams
-from posecoach.trust import JointTrust
+from posecoach.coaching.smoothing import LandmarkSmoother, OneEuroParams
+from posecoach.coaching.trust import JointTrust
+from posecoach.model.landmarks import Landmark, Landmarks
 
 from builders import half_kneeling, swap_left_right
 

@@ -4,10 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.coach import Coach
-from posecoach.errors import PosecoachError
-from posecoach.posefile import load_pose
-from posecoach.tune import FrameImages, Tuner, TuneWindow, threshold_values, with_value
+from posecoach.coaching.coach import Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.config.errors import PosecoachError
+from posecoach.evaluation.tune import FrameImages, Tuner, TuneWindow, threshold_values, with_value
 
 from builders import bridge, half_kneeling
 

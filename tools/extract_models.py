@@ -1,6 +1,6 @@
 """Take the BlazePose model files posecoach ships out of the mediapipe 0.10.21 wheel again.
 
-posecoach/blazepose/models/ holds two of Google's MediaPipe models (Apache-2.0, see NOTICE
+posecoach/model/blazepose/models/ holds two of Google's MediaPipe models (Apache-2.0, see NOTICE
 there), unchanged from the mediapipe 0.10.21 wheel on PyPI:
 
     mediapipe/modules/pose_detection/pose_detection.tflite     -> pose_detection.tflite
@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from posecoach.blazepose.models import BUNDLED_SHA256, DETECTOR_FILE, LANDMARK_FILE  # noqa: E402
+from posecoach.model.blazepose.models import BUNDLED_SHA256, DETECTOR_FILE, LANDMARK_FILE  # noqa: E402
 
 MODELS_DIR = ROOT / "posecoach" / "blazepose" / "models"
 MEDIAPIPE = "mediapipe==0.10.21"

@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from posecoach.sources import FrameSource
+    from posecoach.inputs.sources import FrameSource
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -78,7 +78,7 @@ FOOTAGE = "../shared/footage"
 NOISE_RUNS = 2
 NOISE_FRACTION = 0.01
 
-# As posecoach's old estimator ran the model (SolutionsPoseEstimator, posecoach/estimator.py
+# As posecoach's old estimator ran the model (SolutionsPoseEstimator, posecoach/model/estimator.py
 # before the switch to LiteRT).
 POSE_OPTIONS: dict[str, Any] = {
     "model_complexity": 1,
@@ -202,8 +202,8 @@ def record_frames(
 
     rng = None if noise_seed is None else np.random.default_rng(noise_seed)
 
-    from posecoach.landmarks import Landmarks
-    from posecoach.recording import RecordingWriter
+    from posecoach.model.landmarks import Landmarks
+    from posecoach.model.recording import RecordingWriter
 
     static = source.independent_frames
     with (
@@ -234,8 +234,8 @@ def record_frames(
 def record(golden: Golden, out_dir: Path, mp: Any) -> dict[str, Any]:
     """Record every frame of `golden`'s source to OUT_DIR/NAME.pcrec and read it back; its
     entry for the index."""
-    from posecoach.recording import read_recording
-    from posecoach.sources import open_source
+    from posecoach.inputs.sources import open_source
+    from posecoach.model.recording import read_recording
 
     source_path = Path(golden.source)  # relative to the repository root, the working folder
     target = out_dir / golden.recording
@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     mp = import_mediapipe()
     out_dir = args.out.resolve() if args.out is not None else ROOT / DEFAULT_OUT
     try:
-        importlib.import_module("posecoach.recording")  # a missing module: one line, here
+        importlib.import_module("posecoach.model.recording")  # a missing module: one line, here
     except ImportError as error:
         fail(
             f"cannot import posecoach's recording module: {error} "

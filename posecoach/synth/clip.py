@@ -40,23 +40,23 @@ import cv2
 import numpy as np
 
 from posecoach import __version__
-from posecoach.body import BodyFrame, Side, torso_length_px
-from posecoach.coach import hold_settings
-from posecoach.defaults import COACH_SETTINGS, CoachSettings
-from posecoach.errors import PosecoachError
-from posecoach.landmarks import Landmark, Landmarks
-from posecoach.posefile import Mode, PoseSpec, View
-from posecoach.report import write_json_atomic
-from posecoach.rules import History
-from posecoach.sinks import VIDEO_SUFFIXES, VideoSink
-from posecoach.stillness import Stillness
+from posecoach.coaching.body import BodyFrame, Side, torso_length_px
+from posecoach.coaching.coach import hold_settings
+from posecoach.coaching.posefile import Mode, PoseSpec, View
+from posecoach.coaching.rules import History
+from posecoach.coaching.stillness import Stillness
+from posecoach.coaching.temporal import HoldTimer
+from posecoach.config.defaults import COACH_SETTINGS, CoachSettings
+from posecoach.config.errors import PosecoachError
+from posecoach.model.landmarks import Landmark, Landmarks
+from posecoach.output.sinks import VIDEO_SUFFIXES, VideoSink
+from posecoach.reports.report import write_json_atomic
 from posecoach.synth.camera import Camera
 from posecoach.synth.figure import Figure, Skeleton, landmark, settle
 from posecoach.synth.lookalikes import LOOKALIKES, LookAlike
 from posecoach.synth.motion import Life, Phase, Rep, Script, sample
 from posecoach.synth.render import Look, Renderer
 from posecoach.synth.stretches import STRETCH_MOTIONS, ScriptOptions, StretchMotion
-from posecoach.temporal import HoldTimer
 
 TRUTH_VERSION = 1
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from posecoach.posefile import load_pose
-from posecoach.report import write_json_atomic
+from posecoach.coaching.posefile import load_pose
+from posecoach.reports.report import write_json_atomic
 from posecoach.synth.clip import (
     ClipSpec,
     SynthError,

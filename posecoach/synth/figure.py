@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.landmarks import NUM_LANDMARKS, Landmark
+from posecoach.model.landmarks import NUM_LANDMARKS, Landmark
 
 _UP = np.array([0.0, 1.0, 0.0])
 

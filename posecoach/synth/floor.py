@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posecoach.geometry import angle_toward_deg
-from posecoach.landmarks import Landmark
+from posecoach.coaching.geometry import angle_toward_deg
+from posecoach.model.landmarks import Landmark
 from posecoach.synth.figure import Figure, Posture, landmark, pose_skeleton, settle, two_link
 from posecoach.synth.motion import Ease, Phase, Script, Segment
 from posecoach.synth.postures import (

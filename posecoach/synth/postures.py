@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from posecoach.landmarks import Landmark
+from posecoach.model.landmarks import Landmark
 from posecoach.synth.figure import (
     Figure,
     LimbAngles,

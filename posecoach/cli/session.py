@@ -1,0 +1,159 @@
+"""`posecoach session`: the command around `posecoach.run.session` (routine, source, voice,
+outputs: the session's JSON, its HTML report beside it, the history)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from posecoach.cli import main as cli
+from posecoach.coaching.routine import find_routine, routine_files
+from posecoach.config.errors import PosecoachError
+from posecoach.inputs.sources import FrameSource
+from posecoach.output.speech import DEFAULT_RATE_WPM
+from posecoach.run.interrupts import sigint_deferred
+from posecoach.run.session import Guide, GuidedOutputs, GuidedResult, run_guided, session_stem
+
+
+def run_session_command(args: argparse.Namespace) -> int:
+    from posecoach.inputs.sources import open_source
+    from posecoach.model.estimator import create_estimator
+    from posecoach.model.recording import RecordingSource
+    from posecoach.output.sinks import has_display
+
+    if args.list:
+        for routine_id, path in routine_files().items():
+            try:
+                routine = find_routine(str(path), args.pose_dirs)
+            except PosecoachError as error:  # one broken file does not hide the others
+                print(f"{routine_id:20s} (cannot be used: {error})")
+                continue
+            steps = ", ".join(f"{s.pose.id} ({s.amount_text})" for s in routine.steps)
+            print(f"{routine_id:20s} {routine.name}: {steps}")
+        return cli.EXIT_OK
+    if args.routine is None:
+        raise PosecoachError("which routine? add --routine ID (see 'posecoach session --list')")
+    routine = find_routine(args.routine, args.pose_dirs)
+    stem = session_stem(routine)
+    report_path = cli._output_file(
+        args.report or cli.DEFAULT_OUT_DIR / f"{stem}.json", ".json", "session report"
+    )
+    html_path = report_path.with_suffix(".html")
+    if args.out is not None:
+        cli._writable(args.out, "video")
+    live = args.source is None
+    source: FrameSource
+    if live:
+        source = cli._camera(args)
+    else:
+        if args.camera_video is not None:
+            raise PosecoachError("give either SOURCE or --camera-video, not both")
+        source = open_source(args.source)
+        if source.independent_frames:
+            source.close()
+            raise PosecoachError(
+                f"{args.source} holds stills: a session needs a video or a recording of it"
+            )
+    show_window = not args.no_window
+    if show_window and not has_display():
+        print("posecoach: no screen found, running without a window", file=sys.stderr)
+        show_window = False
+    try:
+        if isinstance(source, RecordingSource):
+            estimator = None
+            model_name = source.model_name
+        else:
+            estimator = create_estimator(
+                args.model, static_images=source.independent_frames, threads=args.threads
+            )
+            model_name = estimator.name
+    except BaseException:
+        source.close()
+        raise
+    # The voice leads a session in real time; a file analysed at full speed runs silent.
+    voice = (
+        cli._open_voice(argparse.Namespace(no_voice=args.no_voice), live=True)
+        if source.realtime
+        else None
+    )
+    speaking = voice is not None and voice.available and not voice.muted
+    guide = Guide(routine, source.name, model_name, DEFAULT_RATE_WPM if speaking else None)
+    outputs = GuidedOutputs(
+        report_path=report_path,
+        video_path=args.out,
+        window_title=f"posecoach - {routine.name}" if show_window else None,
+        mirror=live and not args.no_mirror,
+    )
+    print(f"posecoach session: {routine.name} ({len(routine.steps)} stretches) on {source.name}")
+    try:
+        result = run_guided(source, estimator, guide, outputs, voice)
+    finally:
+        with sigint_deferred():
+            if estimator is not None:
+                estimator.close()
+            if voice is not None:  # the last words ("... complete") are said
+                voice.close(finish_s=3.0 if guide.done and guide.failure is None else 0.0)
+    _write_html(result, routine.name, html_path)
+    if not args.no_history:
+        from posecoach.reports import history
+
+        cli._save_history(lambda: history.record_session(result.summary))
+    _print_summary(result)
+    print(f"report: {report_path}")
+    print(f"html:   {html_path}")
+    if args.out is not None:
+        print(f"video:  {args.out}")
+    if result.interrupted is not None and not result.summary["complete"]:
+        return cli._stopped_code(result.interrupted)
+    if result.summary["ended_by"] == "stopped by the user":
+        return cli.EXIT_OK
+    # The routine ran to its end: every stretch done, or skipped on purpose.
+    finished = all(run.status in ("done", "skipped") for run in result.runs)
+    return cli.EXIT_OK if finished and not result.summary["skipped_frames"] else cli.EXIT_ERROR
+
+
+def _write_html(result: GuidedResult, title: str, path: Path) -> None:
+    from posecoach.reports.htmlreport import StretchSection, write_html
+
+    summary = result.summary
+    sections = []
+    for run, entry in zip(result.runs, summary["stretches"], strict=True):
+        report = entry["report"] or {"pose": run.step.pose.id, "pose_name": run.step.pose.name}
+        sections.append(
+            StretchSection.from_session(
+                report, run.step.pose, run.signals, run.snapshots, status=run.status
+            )
+        )
+    header = {
+        "routine": summary["routine_name"],
+        "started_at": summary["started_at"],
+        "source": summary["source"],
+        "duration_s": summary["duration_s"],
+        "complete": summary["complete"],
+        "ended_by": summary["ended_by"],
+    }
+    with sigint_deferred():
+        write_html(path, f"posecoach: {title}", header, sections)
+
+
+def _amount(report: dict, values: dict) -> str:
+    if report["mode"] == "reps":
+        return f"{values['reps']} reps"
+    return f"{values['hold_s']:.1f} s"
+
+
+def _print_summary(result: GuidedResult) -> None:
+    summary = result.summary
+    for entry in summary["stretches"]:
+        report = entry["report"]
+        head = f"  {entry['step']}. {entry['pose_name']}: {entry['status']}"
+        if report is None:
+            print(head)
+            continue
+        sides = report.get("sides") or {}
+        amounts = [f"{side} {_amount(report, values)}" for side, values in sides.items()]
+        amounts = amounts or [_amount(report, report)]
+        print(f"{head}: {', '.join(amounts)}, {report['good_form_s']:.0f} s in good form")
+    state = "complete" if summary["complete"] else f"not complete ({summary['ended_by']})"
+    print(f"{summary['routine_name']}: {state}, {summary['duration_s']:.0f} s")

@@ -1,0 +1,191 @@
+"""Where annotated frames go: a window on screen, or a video file."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posecoach.config.errors import PosecoachError
+from posecoach.inputs.sources import IMAGE_SUFFIXES
+from posecoach.reports.report import atomic_output
+
+
+class Key(enum.Enum):
+    """What a key press in the window asks for."""
+
+    NONE = "none"
+    QUIT = "quit"
+    PAUSE = "pause"
+    MUTE = "mute"  # cues on or off
+    VOICE = "voice"  # spoken cues on or off
+    SKIP = "skip"  # a guided session: on to the next stretch
+    REPEAT = "repeat"  # a guided session: this stretch again from its start
+
+
+_KEYS = {
+    ord("q"): Key.QUIT,
+    27: Key.QUIT,
+    ord(" "): Key.PAUSE,
+    ord("m"): Key.MUTE,
+    ord("v"): Key.VOICE,
+    ord("n"): Key.SKIP,
+    ord("r"): Key.REPEAT,
+}
+
+
+def has_display() -> bool:
+    """Whether a window can be shown (on Linux, an X11 or Wayland display is set)."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+class WindowSink:
+    """An OpenCV window; `show` returns the key pressed (q or Esc quits, space pauses, m
+    mutes or unmutes the cues, v turns the voice off or on)."""
+
+    def __init__(self, title: str) -> None:
+        if not has_display():
+            raise PosecoachError("no screen to show a window on: add --no-window")
+        self.title = title
+        cv2.namedWindow(title, cv2.WINDOW_NORMAL)
+        self._opened = True
+
+    def show(self, image: np.ndarray, wait_ms: int = 1) -> Key:
+        cv2.imshow(self.title, image)
+        return self.poll(wait_ms)
+
+    def poll(self, wait_ms: int = 1) -> Key:
+        code = cv2.waitKey(wait_ms)
+        if code >= 0:
+            return _KEYS.get(code & 0xFF, Key.NONE)
+        if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            return Key.QUIT  # the user closed the window
+        return Key.NONE
+
+    def close(self) -> None:
+        if self._opened:
+            self._opened = False
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+
+
+_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
+VIDEO_SUFFIXES = tuple(_FOURCC)
+
+
+def part_path(path: Path) -> Path:
+    """Where an output is written before it is complete: a hidden file beside `path` with the
+    same suffix (OpenCV picks the container and image format by the suffix)."""
+    return path.with_name(f".{path.stem}.part{path.suffix}")
+
+
+def _sync(path: Path) -> None:
+    """Flush a written file to the disk, so a crash after the rename finds it whole."""
+    with open(path, "rb") as written:
+        os.fsync(written.fileno())
+
+
+class VideoSink:
+    """An annotated video file, opened at the first frame (when the size is known).
+
+    Frames go to a hidden file beside `path` (`part_path`), renamed to `path` when closed:
+    a process killed mid-session never leaves a half-written video under the final name. A
+    session stopped early (Ctrl-C, SIGTERM, a failure) still closes the sink, so the video of
+    every frame written so far is kept.
+    """
+
+    def __init__(self, path: str | Path, fps: float) -> None:
+        self.path = Path(path)
+        if self.path.suffix.lower() not in _FOURCC:
+            raise PosecoachError(
+                f"cannot write {self.path}: expecting a name ending in "
+                f"{', '.join(_FOURCC)} (a video) or {', '.join(IMAGE_SUFFIXES)} (images)"
+            )
+        self.part = part_path(self.path)
+        self.fps = fps
+        self.frames = 0
+        self._writer: cv2.VideoWriter | None = None
+        self._size_wh = (0, 0)
+
+    def write(self, image: np.ndarray) -> None:
+        """Append a frame; frames of another size (a folder of photos) are scaled to the first."""
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            height, width = image.shape[:2]
+            self._size_wh = (width, height)
+            fourcc = cv2.VideoWriter.fourcc(*_FOURCC[self.path.suffix.lower()])
+            self._writer = cv2.VideoWriter(str(self.part), fourcc, self.fps, (width, height))
+            if not self._writer.isOpened():
+                self._writer = None
+                raise PosecoachError(
+                    f"cannot write video {self.path}: check the folder exists and is writable"
+                )
+        if (image.shape[1], image.shape[0]) != self._size_wh:
+            image = cv2.resize(image, self._size_wh, interpolation=cv2.INTER_AREA)
+        self._writer.write(image)
+        self.frames += 1
+
+    def close(self) -> None:
+        """Finalise the video and give it its name; safe to call twice."""
+        if self._writer is None:
+            return
+        self._writer.release()
+        self._writer = None
+        try:
+            _sync(self.part)
+            os.replace(self.part, self.path)
+        except OSError as error:
+            raise PosecoachError(
+                f"cannot write video {self.path}: {error.strerror or error}"
+            ) from error
+
+
+class ImageSink:
+    """Annotated stills: the first frame to `path`, later ones to `<stem>_<index><suffix>`.
+
+    Each image is written whole to a temporary file and renamed, so no name ever holds half
+    an image."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.frames = 0
+
+    def write(self, image: np.ndarray) -> None:
+        target = (
+            self.path
+            if self.frames == 0
+            else self.path.with_name(f"{self.path.stem}_{self.frames:04d}{self.path.suffix}")
+        )
+        try:
+            ok, encoded = cv2.imencode(target.suffix, image)
+        except cv2.error:
+            ok = False
+        if not ok:
+            raise PosecoachError(
+                f"cannot write image {target}: OpenCV cannot encode {target.suffix} images "
+                "(use .png or .jpg)"
+            )
+        try:
+            with atomic_output(target, binary=True) as stream:
+                stream.write(encoded.tobytes())
+        except OSError as error:
+            raise PosecoachError(
+                f"cannot write image {target}: {error.strerror or error}"
+            ) from error
+        self.frames += 1
+
+    def close(self) -> None:
+        """Nothing to finalise: every image is complete when written."""
+
+
+def open_frame_sink(path: str | Path, fps: float) -> VideoSink | ImageSink:
+    """A video file for video names, annotated images for image names."""
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSink(path)
+    return VideoSink(path, fps)
