@@ -33,8 +33,9 @@ from posecoach.coaching.coach import Assessment, Coach, Status
 from posecoach.coaching.posefile import Mode, PoseSpec, View, load_pose, pose_paths
 from posecoach.coaching.rules import When
 from posecoach.coaching.temporal import EventKind
-from posecoach.inputs.sources import Frame, open_source
+from posecoach.inputs.sources import Frame
 from posecoach.model.estimator import create_estimator
+from posecoach.model.opening import open_source
 from posecoach.synth.clip import Clip, ClipSpec, TruthFrame, side_list
 from posecoach.synth.stretches import LEAVE_FRAME, STRETCH_MOTIONS
 

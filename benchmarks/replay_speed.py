@@ -31,9 +31,9 @@ from posecoach.coaching.coach import Coach, rejudge
 from posecoach.coaching.posefile import load_pose
 from posecoach.config.samples import bundled_samples
 from posecoach.evaluation.tune import threshold_values, with_value
-from posecoach.inputs.sources import open_source
 from posecoach.model.estimator import create_estimator
 from posecoach.model.landmarks import Landmarks
+from posecoach.model.opening import open_source
 from posecoach.model.recording import RecordingSource, RecordingWriter
 from posecoach.run.pipeline import Outputs, run_session
 

@@ -301,8 +301,8 @@ def replay(video: Path, pose_id: str, folder: Path) -> Run:
     # Imported here: the raw estimator's process (--raw-estimator) needs none of it.
     from posecoach.coaching.coach import Coach
     from posecoach.coaching.posefile import load_pose
-    from posecoach.inputs.sources import open_source
     from posecoach.model.estimator import create_estimator
+    from posecoach.model.opening import open_source
     from posecoach.run.pipeline import Outputs, run_session
 
     pose = load_pose(pose_id)

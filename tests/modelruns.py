@@ -9,8 +9,8 @@ import numpy as np
 from posecoach.coaching.coach import Assessment, Coach, Status
 from posecoach.coaching.posefile import PoseSpec, load_pose
 from posecoach.config.samples import bundled_samples
-from posecoach.inputs.sources import open_source
 from posecoach.model.estimator import create_estimator
+from posecoach.model.opening import open_source
 from posecoach.run.pipeline import assess
 from posecoach.synth.clip import ClipSpec, write_clip
 

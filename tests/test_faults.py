@@ -23,6 +23,7 @@ import pytest
 from posecoach.cli.main import EXIT_ERROR, EXIT_TERMINATED, main
 from posecoach.evaluation.evaluate import find_jobs, run_job
 from posecoach.evaluation.tune import load_stream
+from posecoach.inputs import files as files_module
 from posecoach.inputs import sources
 from posecoach.model import estimator as estimator_module
 from posecoach.model.recording import (
@@ -33,7 +34,6 @@ from posecoach.model.recording import (
     read_recording,
 )
 from posecoach.output.sinks import ImageSink, VideoSink, part_path
-from posecoach.reports import report as report_module
 
 from builders import RESOLUTION, half_kneeling
 from conftest import REPO
@@ -366,7 +366,7 @@ def test_a_failure_while_writing_the_report_leaves_the_old_one_whole(
         stream.write(json.dumps(data, **options)[:200])  # part of it reaches the file
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(report_module.json, "dump", disk_full)
+    monkeypatch.setattr(files_module.json, "dump", disk_full)
     code, _, video = replay(tmp_path, clip)
     assert code == EXIT_ERROR
     err = capsys.readouterr().err

@@ -8,8 +8,8 @@ from posecoach.cli.main import EXIT_OK, main
 from posecoach.coaching.body import Side
 from posecoach.coaching.coach import Coach, Status
 from posecoach.coaching.posefile import load_pose
-from posecoach.inputs.sources import open_source
 from posecoach.model.estimator import create_estimator
+from posecoach.model.opening import open_source
 
 from conftest import footage
 from taskmodel import build_pose_task

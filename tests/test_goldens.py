@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 
 from posecoach.cli.main import EXIT_OK, main
-from posecoach.inputs.sources import open_source
 from posecoach.model.estimator import create_estimator
 from posecoach.model.landmarks import Landmarks
+from posecoach.model.opening import open_source
 from posecoach.model.recording import RecordingWriter, read_recording
 
 from conftest import REPO

@@ -18,9 +18,9 @@ from posecoach.config.samples import bundled_samples
 from posecoach.evaluation.evaluate import find_jobs, read_truth, run_job
 from posecoach.evaluation.tune import load_stream
 from posecoach.inputs import sources
-from posecoach.inputs.sources import open_source
 from posecoach.model import estimator as estimator_module
 from posecoach.model.landmarks import NUM_LANDMARKS, Landmark, Landmarks
+from posecoach.model.opening import open_source
 from posecoach.model.recording import (
     FORMAT_VERSION,
     RECORD_DTYPE,

@@ -17,8 +17,8 @@ from posecoach.coaching.coach import Coach, Status
 from posecoach.coaching.posefile import load_pose
 from posecoach.coaching.rules import When
 from posecoach.config.errors import PosecoachError, SourceError
-from posecoach.inputs import sources
 from posecoach.inputs.sources import FrameSource
+from posecoach.model import opening
 from posecoach.reports.signals import SignalTable, signal_columns
 
 from builders import bridge, half_kneeling
@@ -422,9 +422,9 @@ class StopsAfter(FrameSource):
 def test_a_session_that_ends_early_writes_the_frames_so_far(
     tmp_path, short_clip, monkeypatch, error, code
 ):
-    real = sources.open_source
+    real = opening.open_source
     monkeypatch.setattr(
-        sources, "open_source", lambda path, **kw: StopsAfter(real(path, **kw), 7, error)
+        opening, "open_source", lambda path, **kw: StopsAfter(real(path, **kw), 7, error)
     )
     signals, plot = tmp_path / "s.csv", tmp_path / "p.png"
     assert replay(short_clip, tmp_path, "--signals", str(signals), "--plot", str(plot)) == code

@@ -3,7 +3,7 @@
 import numpy as np
 import PIL.Image
 
-from posecoach.inputs.sources import open_source
+from posecoach.model.opening import open_source
 
 
 def test_an_avif_photo_saved_under_a_jpg_name_is_read(tmp_path):

@@ -507,8 +507,8 @@ def test_synth_help_lists_the_lookalikes(capsys):
 
 @pytest.mark.model
 def test_the_pose_model_finds_the_performer_in_a_lookalike(tmp_path):
-    from posecoach.inputs.sources import open_source
     from posecoach.model.estimator import create_estimator
+    from posecoach.model.opening import open_source
 
     spec = ClipSpec(
         "bird_dog",

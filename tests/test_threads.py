@@ -18,7 +18,8 @@ from posecoach.cli.main import EXIT_NOBODY, EXIT_TERMINATED, main
 from posecoach.coaching.coach import Coach
 from posecoach.coaching.posefile import load_pose
 from posecoach.config.errors import CameraError, Terminated
-from posecoach.inputs.sources import CameraSource, ImageFolderSource, VideoCamera, open_source
+from posecoach.inputs.sources import CameraSource, ImageFolderSource, VideoCamera
+from posecoach.model.opening import open_source
 from posecoach.reports.report import Sample
 from posecoach.run.interrupts import StopRequest
 from posecoach.run.pipeline import Outputs, Timing, _Prefetch, run_session

@@ -234,7 +234,7 @@ def record_frames(
 def record(golden: Golden, out_dir: Path, mp: Any) -> dict[str, Any]:
     """Record every frame of `golden`'s source to OUT_DIR/NAME.pcrec and read it back; its
     entry for the index."""
-    from posecoach.inputs.sources import open_source
+    from posecoach.model.opening import open_source
     from posecoach.model.recording import read_recording
 
     source_path = Path(golden.source)  # relative to the repository root, the working folder

@@ -1043,7 +1043,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         summarize,
         summary_lines,
     )
-    from posecoach.reports.report import write_json_atomic
+    from posecoach.inputs.files import write_json_atomic
 
     started = time.perf_counter()
     jobs = find_jobs(args.input, args.pose_dirs)
@@ -1138,16 +1138,16 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    from posecoach.inputs.sources import open_source
     from posecoach.model.estimator import create_estimator
+    from posecoach.model.opening import open_source
     from posecoach.model.recording import (
         RecordingSource,
-        record_source,
         recording_estimator,
         recording_path,
     )
     from posecoach.output.sinks import has_display
     from posecoach.run.interrupts import sigint_deferred
+    from posecoach.run.record import record_source
 
     out = _writable(recording_path(args.out), "recording")
     camera = args.camera is not None
@@ -1281,7 +1281,7 @@ def _coach_source(
     from datetime import datetime
 
     from posecoach.coaching.coach import Assessment, Coach
-    from posecoach.inputs.sources import open_source
+    from posecoach.model.opening import open_source
     from posecoach.output.sinks import has_display
     from posecoach.reports.history import History
     from posecoach.reports.htmlreport import StretchSection, session_header, write_html

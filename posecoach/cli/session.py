@@ -17,8 +17,8 @@ from posecoach.run.session import Guide, GuidedOutputs, GuidedResult, run_guided
 
 
 def run_session_command(args: argparse.Namespace) -> int:
-    from posecoach.inputs.sources import open_source
     from posecoach.model.estimator import create_estimator
+    from posecoach.model.opening import open_source
     from posecoach.model.recording import RecordingSource
     from posecoach.output.sinks import has_display
 

@@ -40,7 +40,7 @@ from posecoach.coaching.posefile import Mode, OverriddenValue, PoseSpec, user_co
 from posecoach.coaching.rules import RULE_KINDS, ParamType, Rule, RuleKind
 from posecoach.config.defaults import POSE_KEYS
 from posecoach.config.errors import OverridesError
-from posecoach.reports.report import atomic_output
+from posecoach.inputs.files import atomic_output
 
 if sys.version_info >= (3, 11):
     import tomllib

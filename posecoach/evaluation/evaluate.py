@@ -798,8 +798,8 @@ def run_job(job: Job) -> Row:
         return Row(clip=job.clip, pose=job.pose_id, kind=job.kind.value, skipped=job.skip)
     # Imported here: the model loads only in the processes that run clips.
     from posecoach.coaching.coach import Coach
-    from posecoach.inputs.sources import open_source
     from posecoach.model.estimator import create_estimator
+    from posecoach.model.opening import open_source
     from posecoach.model.recording import RecordingSource
     from posecoach.run.pipeline import assess
 

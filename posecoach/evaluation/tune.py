@@ -283,8 +283,8 @@ def load_stream(path: str | Path, model: str | None = None) -> tuple[list[Stream
     """A clip's landmark stream, running the pose model once over it (a recording's landmarks
     are read as recorded, with no model); and whether its frames are unrelated stills (an
     image folder)."""
-    from posecoach.inputs.sources import open_source
     from posecoach.model.estimator import create_estimator
+    from posecoach.model.opening import open_source
     from posecoach.model.recording import RecordingSource
 
     with open_source(path) as source:

@@ -478,21 +478,3 @@ class VideoCamera:
 
     def release(self) -> None:
         self._video.release()
-
-
-def open_source(spec: str | Path, image_fps: float = DEFAULT_IMAGE_FPS) -> FrameSource:
-    """Open a video file, an image, a folder of images or a landmark recording (its frames
-    carry the recorded landmarks: see `posecoach.model.recording`), chosen by what the path is."""
-    # Imported here: the recording module builds on this one.
-    from posecoach.model.recording import RecordingSource, is_recording
-
-    path = Path(spec)
-    if path.is_dir():
-        return ImageFolderSource(path, fps=image_fps)
-    if not path.exists():
-        raise SourceError(f"no such file or folder: {path} (check the path)")
-    if is_recording(path):
-        return RecordingSource(path)
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        return ImageSource(path)
-    return VideoFileSource(path)

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 
 from posecoach.config.errors import PosecoachError
+from posecoach.inputs.files import atomic_output
 from posecoach.inputs.sources import IMAGE_SUFFIXES
-from posecoach.reports.report import atomic_output
 
 
 class Key(enum.Enum):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from posecoach import __version__
 from posecoach.config.errors import PosecoachError
-from posecoach.reports.report import atomic_output
+from posecoach.inputs.files import atomic_output
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from posecoach.coaching.rules import UNIT_WORDS
 from posecoach.config.errors import PosecoachError
-from posecoach.reports.report import atomic_output
+from posecoach.inputs.files import atomic_output
 
 if TYPE_CHECKING:
     from posecoach.coaching.posefile import PoseSpec

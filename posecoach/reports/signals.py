@@ -24,7 +24,7 @@ from posecoach.coaching.posefile import Counter, PoseSpec
 from posecoach.coaching.rules import UNIT_WORDS, Rule, When, range_text
 from posecoach.coaching.temporal import Phase
 from posecoach.config.errors import PosecoachError
-from posecoach.reports.report import atomic_output
+from posecoach.inputs.files import atomic_output
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -23,6 +23,7 @@ import numpy as np
 from posecoach.coaching.coach import Assessment, Coach, Status
 from posecoach.coaching.posefile import PoseSpec
 from posecoach.config.errors import PosecoachError, stop_reason
+from posecoach.inputs.files import write_json_atomic
 from posecoach.inputs.sources import Frame, FrameSource
 from posecoach.model.estimator import PoseEstimator
 from posecoach.model.landmarks import Landmarks
@@ -30,7 +31,7 @@ from posecoach.model.recording import RecordedFrame
 from posecoach.output.overlay import annotate, banner
 from posecoach.output.sinks import ImageSink, Key, VideoSink, WindowSink, open_frame_sink
 from posecoach.output.speech import Voice
-from posecoach.reports.report import SessionReport, write_json_atomic
+from posecoach.reports.report import SessionReport
 from posecoach.run.interrupts import StopRequest, sigint_deferred
 
 log = logging.getLogger(__name__)

@@ -21,11 +21,12 @@ from posecoach.coaching.coach import Assessment, Coach, Status
 from posecoach.coaching.posefile import Mode, PoseSpec, View
 from posecoach.coaching.routine import Routine, Step
 from posecoach.config.errors import PosecoachError, stop_reason
+from posecoach.inputs.files import write_json_atomic
 from posecoach.inputs.sources import FrameSource
 from posecoach.model.estimator import PoseEstimator
 from posecoach.model.landmarks import Landmarks
 from posecoach.output.sinks import ImageSink, Key, VideoSink, WindowSink, open_frame_sink
-from posecoach.reports.report import SessionReport, write_json_atomic
+from posecoach.reports.report import SessionReport
 from posecoach.reports.signals import SignalTable
 from posecoach.run.interrupts import StopRequest, sigint_deferred
 from posecoach.run.pipeline import (

@@ -48,9 +48,9 @@ from posecoach.coaching.stillness import Stillness
 from posecoach.coaching.temporal import HoldTimer
 from posecoach.config.defaults import COACH_SETTINGS, CoachSettings
 from posecoach.config.errors import PosecoachError
+from posecoach.inputs.files import write_json_atomic
 from posecoach.model.landmarks import Landmark, Landmarks
 from posecoach.output.sinks import VIDEO_SUFFIXES, VideoSink
-from posecoach.reports.report import write_json_atomic
 from posecoach.synth.camera import Camera
 from posecoach.synth.figure import Figure, Skeleton, landmark, settle
 from posecoach.synth.lookalikes import LOOKALIKES, LookAlike

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.coaching.posefile import load_pose
-from posecoach.reports.report import write_json_atomic
+from posecoach.inputs.files import write_json_atomic
 from posecoach.synth.clip import (
     ClipSpec,
     SynthError,
