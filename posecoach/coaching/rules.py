@@ -220,6 +220,9 @@ class RuleKind:
     # Looks back over the recent frames (each measured with its own roles), so its value
     # depends on how long the gates have passed.
     uses_history: bool = False
+    # The overlay writes the value beside the vertex (an angle reads at a glance; a distance
+    # in torso lengths or a count does not).
+    draws_value: bool = False
 
 
 def _angle(
@@ -369,6 +372,7 @@ RULE_KINDS: dict[str, RuleKind] = {
         roles=lambda p: tuple(p["joints"]),
         measure=_angle,
         vertex=lambda p: p["joints"][1],
+        draws_value=True,
     ),
     "inclination": RuleKind(
         name="inclination",

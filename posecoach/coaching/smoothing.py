@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from posecoach.config.defaults import DEFAULTS
 from posecoach.model.landmarks import NUM_LANDMARKS, Landmarks
 
 
@@ -29,9 +30,9 @@ def _alpha(cutoff_hz: np.ndarray | float, dt_s: float) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class OneEuroParams:
-    min_cutoff_hz: float = 1.0
-    beta: float = 10.0
-    d_cutoff_hz: float = 1.0
+    min_cutoff_hz: float = DEFAULTS.smooth_min_cutoff_hz
+    beta: float = DEFAULTS.smooth_beta
+    d_cutoff_hz: float = DEFAULTS.smooth_d_cutoff_hz
 
 
 class LandmarkSmoother:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posecoach.coaching.posefile import Counter
+from posecoach.config.defaults import DEFAULTS
 
 
 class EventKind(enum.Enum):
@@ -47,15 +48,15 @@ class Event:
 class HoldSettings:
     """How a hold timer treats gaps (all in seconds)."""
 
-    grace_s: float = 0.5  # out of position (or no frames) this long is bridged
-    arm_s: float = 0.4  # in position this long before a hold starts
-    unknown_max_s: float = 5.0  # unknown frames bridge a hold this long at most
+    grace_s: float = DEFAULTS.hold_grace_s  # out of position (or no frames) this long is bridged
+    arm_s: float = DEFAULTS.arm_s  # in position this long before a hold starts
+    unknown_max_s: float = DEFAULTS.unknown_max_s  # unknown frames bridge a hold this long at most
     # Stillness (see posecoach.coaching.stillness): a hold starts only once the body's motion is at
     # most `still_max`, and the last `still_window_s` of the stay is then credited back; while
     # holding, motion over `moving_min` is a lapse, like leaving the position.
-    still_max: float = 0.06
-    moving_min: float = 0.2
-    still_window_s: float = 0.5
+    still_max: float = DEFAULTS.still_max_torso
+    moving_min: float = DEFAULTS.moving_min_torso
+    still_window_s: float = DEFAULTS.still_window_s
     # A stay (in position and still) shorter than this is not held time: once it lasts this
     # long, all of it is credited.
     stay_s: float = 0.0
@@ -168,10 +169,10 @@ class Phase(enum.Enum):
 class RepSettings:
     """How a rep counter decides (seconds, and a fraction of the way to the peak)."""
 
-    arm_s: float = 0.4  # at rest this long before reps are counted
-    min_rep_s: float = 0.8  # a rep from leaving rest to coming back must take this long
-    partial_frac: float = 0.5  # a return from this far toward the peak is a partial rep
-    max_gap_s: float = 2.0  # no signal this long (person lost, joints hidden): disarm
+    arm_s: float = DEFAULTS.arm_s  # at rest this long before reps are counted
+    min_rep_s: float = DEFAULTS.min_rep_s  # leaving rest to coming back takes this long at least
+    partial_frac: float = DEFAULTS.partial_rep_frac  # a return this far toward the peak: partial
+    max_gap_s: float = DEFAULTS.rep_max_gap_s  # no signal this long (person lost): disarm
 
 
 class RepCounter:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posecoach.coaching.body import PAIRED_JOINTS, torso_length_px
+from posecoach.config.defaults import DEFAULTS
 from posecoach.model.landmarks import NUM_LANDMARKS, Landmark, Landmarks
 
 # Limbs whose labels are swapped together, with the joints that decide it (the hips and
@@ -60,12 +61,12 @@ _GAP_MS = 500.0  # frames further apart than this are not compared
 
 @dataclass(frozen=True)
 class TrustSettings:
-    min_visibility: float = 0.5
-    edge_margin: float = 0.0
-    bone_ratio_max: float = 1.5
-    jump_torso: float = 0.35
-    jump_speed_torso_s: float = 8.0
-    jump_settle_s: float = 0.3
+    min_visibility: float = DEFAULTS.min_visibility
+    edge_margin: float = DEFAULTS.edge_margin
+    bone_ratio_max: float = DEFAULTS.bone_ratio_max
+    jump_torso: float = DEFAULTS.jump_torso
+    jump_speed_torso_s: float = DEFAULTS.jump_speed_torso_s
+    jump_settle_s: float = DEFAULTS.jump_settle_s
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ validated the same way wherever it comes from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,127 +27,109 @@ class Range:
         return None
 
 
-# Settings of the coach itself (not of one stretch).
-COACH_SETTINGS: dict[str, Range] = {
-    "min_visibility": Range(0.5, 0.0, 1.0, "", "a joint below this visibility score is not judged"),
-    "edge_margin": Range(
+def _setting(default: float, low: float, high: float, unit: str, doc: str) -> Any:
+    """A CoachSettings field: its default, with its range kept beside it."""
+    return field(default=default, metadata={"range": Range(default, low, high, unit, doc)})
+
+
+@dataclass(frozen=True)
+class CoachSettings:
+    """Settings of the coach itself (not of one stretch), each with its valid range (see
+    COACH_SETTINGS); build with `from_overrides`."""
+
+    min_visibility: float = _setting(
+        0.5, 0.0, 1.0, "", "a joint below this visibility score is not judged"
+    )
+    edge_margin: float = _setting(
         0.0, -0.2, 0.3, "of the frame", "a joint this far outside the frame edge is not judged"
-    ),
-    "hold_grace_s": Range(0.5, 0.0, 5.0, "s", "lapses shorter than this do not stop a hold"),
-    "side_switch_s": Range(1.0, 0.0, 10.0, "s", "evidence for the other side must last this long"),
-    "cue_min_s": Range(2.0, 0.0, 30.0, "s", "a cue stays up at least this long"),
+    )
+    hold_grace_s: float = _setting(
+        0.5, 0.0, 5.0, "s", "lapses shorter than this do not stop a hold"
+    )
+    side_switch_s: float = _setting(
+        1.0, 0.0, 10.0, "s", "evidence for the other side must last this long"
+    )
+    cue_min_s: float = _setting(2.0, 0.0, 30.0, "s", "a cue stays up at least this long")
     # A pose file's turn_deg says which body turns its rules are judged in; these are the
     # defaults for one that does not. Side-on within 20 deg, lengths in the picture are within
     # 6% (cos 20 deg) of the body's own; face-on the widths the rules read stand a wider turn
     # (82% at 35 deg). An oblique camera is refused.
-    "side_view_min_deg": Range(
+    side_view_min_deg: float = _setting(
         70.0, 0.0, 90.0, "deg", "body turn from face-on that counts as side-on"
-    ),
-    "front_view_max_deg": Range(
+    )
+    front_view_max_deg: float = _setting(
         35.0, 0.0, 90.0, "deg", "body turn from face-on still counted as face-on"
-    ),
-    "view_window_s": Range(
+    )
+    view_window_s: float = _setting(
         1.0, 0.0, 10.0, "s", "the view is judged on the median body turn over this long"
-    ),
-    "min_body_frac": Range(0.08, 0.0, 1.0, "of the frame", "torso shorter than this: too far away"),
+    )
+    min_body_frac: float = _setting(
+        0.08, 0.0, 1.0, "of the frame", "torso shorter than this: too far away"
+    )
     # Arming, holds and reps.
     # Half a second or less: people often start a rep within 0.5 s of lying down.
-    "arm_s": Range(
+    arm_s: float = _setting(
         0.4, 0.0, 10.0, "s", "in the starting position this long before reps or a hold count"
-    ),
+    )
     # A hold is a stay: it starts once the body is still (see posecoach.coaching.stillness).
-    "still_window_s": Range(
+    still_window_s: float = _setting(
         0.5, 0.1, 5.0, "s", "stillness is measured over this much of the recent past"
-    ),
-    "still_max_torso": Range(
+    )
+    still_max_torso: float = _setting(
         0.06,
         0.0,
         2.0,
         "torso lengths",
         "the joints wander at most this much: settled, a hold starts",
-    ),
-    "moving_min_torso": Range(
+    )
+    moving_min_torso: float = _setting(
         0.2, 0.0, 5.0, "torso lengths", "the joints wander this much while holding: moving, a lapse"
-    ),
-    "unknown_max_s": Range(
+    )
+    unknown_max_s: float = _setting(
         5.0, 0.0, 60.0, "s", "joints that cannot be trusted bridge a hold this long at most"
-    ),
-    "min_rep_s": Range(0.8, 0.0, 10.0, "s", "a rep quicker than this is not counted"),
-    "partial_rep_frac": Range(
+    )
+    min_rep_s: float = _setting(0.8, 0.0, 10.0, "s", "a rep quicker than this is not counted")
+    partial_rep_frac: float = _setting(
         0.5, 0.05, 1.0, "of the way", "a rep stopped this far toward the peak is a partial rep"
-    ),
-    "rep_max_gap_s": Range(
+    )
+    rep_max_gap_s: float = _setting(
         2.0, 0.0, 30.0, "s", "no signal this long (person lost, joints hidden): re-arm reps"
-    ),
+    )
     # The last of the way in (sinking to depth, steadying) is still moving: rules that look
     # back in time (motion, bounce) start judging a stay in position this long after it began.
-    "settle_s": Range(
+    settle_s: float = _setting(
         1.0, 0.0, 10.0, "s", "in position this long before motion and bounce rules judge it"
-    ),
+    )
     # Cues.
-    "cue_delay_s": Range(
+    cue_delay_s: float = _setting(
         0.5, 0.0, 10.0, "s", "a form rule must fail this long before its cue is shown"
-    ),
-    "praise_s": Range(1.5, 0.0, 10.0, "s", "praise stays up this long after a fix"),
+    )
+    praise_s: float = _setting(1.5, 0.0, 10.0, "s", "praise stays up this long after a fix")
     # Smoothing: a One Euro filter per joint (positions in frame heights, speeds per second).
-    "smooth_min_cutoff_hz": Range(
+    smooth_min_cutoff_hz: float = _setting(
         1.0, 0.01, 30.0, "Hz", "smoothing cut-off when still: lower is steadier"
-    ),
-    "smooth_beta": Range(
+    )
+    smooth_beta: float = _setting(
         10.0, 0.0, 1000.0, "per frame height/s", "how fast the cut-off rises with speed: less lag"
-    ),
-    "smooth_d_cutoff_hz": Range(1.0, 0.01, 30.0, "Hz", "cut-off of the speed estimate"),
+    )
+    smooth_d_cutoff_hz: float = _setting(1.0, 0.01, 30.0, "Hz", "cut-off of the speed estimate")
     # Gating: when a joint is not trusted, beyond the model's visibility score.
-    "bone_ratio_max": Range(
+    bone_ratio_max: float = _setting(
         1.5, 1.05, 5.0, "x", "a bone this much longer or shorter than its recent median"
-    ),
-    "jump_torso": Range(
+    )
+    jump_torso: float = _setting(
         0.35, 0.05, 5.0, "torso lengths", "a joint that moves this far in one frame has jumped"
-    ),
-    "jump_speed_torso_s": Range(
+    )
+    jump_speed_torso_s: float = _setting(
         8.0,
         0.5,
         100.0,
         "torso lengths/s",
         "a jump is also faster than this (long frame gaps allow more)",
-    ),
-    "jump_settle_s": Range(
+    )
+    jump_settle_s: float = _setting(
         0.3, 0.0, 5.0, "s", "a jumped joint that stays put this long is trusted again"
-    ),
-}
-
-
-@dataclass(frozen=True)
-class CoachSettings:
-    """Values of COACH_SETTINGS for one run; build with `from_overrides`."""
-
-    min_visibility: float = COACH_SETTINGS["min_visibility"].default
-    edge_margin: float = COACH_SETTINGS["edge_margin"].default
-    hold_grace_s: float = COACH_SETTINGS["hold_grace_s"].default
-    side_switch_s: float = COACH_SETTINGS["side_switch_s"].default
-    cue_min_s: float = COACH_SETTINGS["cue_min_s"].default
-    side_view_min_deg: float = COACH_SETTINGS["side_view_min_deg"].default
-    front_view_max_deg: float = COACH_SETTINGS["front_view_max_deg"].default
-    view_window_s: float = COACH_SETTINGS["view_window_s"].default
-    min_body_frac: float = COACH_SETTINGS["min_body_frac"].default
-    arm_s: float = COACH_SETTINGS["arm_s"].default
-    still_window_s: float = COACH_SETTINGS["still_window_s"].default
-    still_max_torso: float = COACH_SETTINGS["still_max_torso"].default
-    moving_min_torso: float = COACH_SETTINGS["moving_min_torso"].default
-    unknown_max_s: float = COACH_SETTINGS["unknown_max_s"].default
-    min_rep_s: float = COACH_SETTINGS["min_rep_s"].default
-    partial_rep_frac: float = COACH_SETTINGS["partial_rep_frac"].default
-    rep_max_gap_s: float = COACH_SETTINGS["rep_max_gap_s"].default
-    settle_s: float = COACH_SETTINGS["settle_s"].default
-    cue_delay_s: float = COACH_SETTINGS["cue_delay_s"].default
-    praise_s: float = COACH_SETTINGS["praise_s"].default
-    smooth_min_cutoff_hz: float = COACH_SETTINGS["smooth_min_cutoff_hz"].default
-    smooth_beta: float = COACH_SETTINGS["smooth_beta"].default
-    smooth_d_cutoff_hz: float = COACH_SETTINGS["smooth_d_cutoff_hz"].default
-    bone_ratio_max: float = COACH_SETTINGS["bone_ratio_max"].default
-    jump_torso: float = COACH_SETTINGS["jump_torso"].default
-    jump_speed_torso_s: float = COACH_SETTINGS["jump_speed_torso_s"].default
-    jump_settle_s: float = COACH_SETTINGS["jump_settle_s"].default
+    )
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, float]) -> CoachSettings:
@@ -163,6 +146,12 @@ class CoachSettings:
         if problems:
             raise ValueError("; ".join(problems))
         return cls(**{k: float(v) for k, v in overrides.items()})
+
+
+# Every coach setting's default and valid range, by name.
+COACH_SETTINGS: dict[str, Range] = {f.name: f.metadata["range"] for f in fields(CoachSettings)}
+# The defaults, for the stages' own settings (smoothing, trust, holds, reps) to start from.
+DEFAULTS = CoachSettings()
 
 
 # Numeric keys that pose files may use, with their valid ranges.

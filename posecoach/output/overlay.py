@@ -169,7 +169,7 @@ def _draw_rules(
             cv2.circle(canvas, tuple(center), radius, color, -1, cv2.LINE_AA)
         vertex = result.rule.spec.vertex(result.rule.params)
         if (
-            result.rule.kind == "angle"
+            result.rule.spec.draws_value
             and result.value is not None
             and vertex is not None
             and vertex not in drawn_values
