@@ -283,20 +283,15 @@ def load_stream(path: str | Path, model: str | None = None) -> tuple[list[Stream
     """A clip's landmark stream, running the pose model once over it (a recording's landmarks
     are read as recorded, with no model); and whether its frames are unrelated stills (an
     image folder)."""
-    from posecoach.model.estimator import create_estimator
-    from posecoach.model.opening import open_source
+    from posecoach.model.opening import open_input
     from posecoach.model.recording import RecordingSource
 
-    with open_source(path) as source:
-        if isinstance(source, RecordingSource):
+    with open_input(path, model) as opened:
+        source, estimator = opened.source, opened.estimator
+        if estimator is None:  # a recording: its landmarks as recorded
+            assert isinstance(source, RecordingSource)
             return source.recording.stream(), source.independent_frames
-        estimator = create_estimator(model, static_images=source.independent_frames)
-        try:
-            frames = [
-                (estimator.estimate(frame), frame.timestamp_ms, frame.index) for frame in source
-            ]
-        finally:
-            estimator.close()
+        frames = [(estimator.estimate(frame), frame.timestamp_ms, frame.index) for frame in source]
         return frames, source.independent_frames
 
 
