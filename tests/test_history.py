@@ -381,7 +381,8 @@ def test_a_database_damaged_inside_is_moved_aside_when_read(store):
 
 
 def test_a_locked_database_keeps_the_session_pending_then_adds_it_once(store, capsys, monkeypatch):
-    monkeypatch.setattr("posecoach.reports.history.BUSY_TIMEOUT_S", SHORT_WAIT_S)  # for the command
+    # For the command.
+    monkeypatch.setattr("posecoach.reports.history.store.BUSY_TIMEOUT_S", SHORT_WAIT_S)
     first = store.record_report(hold_report(20, 25, 170, 172), "live", at(1))
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # another posecoach in the middle of a write
@@ -543,7 +544,7 @@ def test_live_with_a_busy_history_keeps_report_and_session(
     path = tmp_path / "busy.sqlite3"
     History(path).record_report(hold_report(20, 25, 170, 172), "live", at(1))
     monkeypatch.setenv("POSECOACH_HISTORY", str(path))
-    monkeypatch.setattr("posecoach.reports.history.BUSY_TIMEOUT_S", SHORT_WAIT_S)
+    monkeypatch.setattr("posecoach.reports.history.store.BUSY_TIMEOUT_S", SHORT_WAIT_S)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:

@@ -1,3 +1,4 @@
 """Measuring the coach against truth: `posecoach eval` over generated clips and labelled
-footage (`evaluate`), threshold fitting (`fit`) and the interactive tuner (`tune`).
+footage (`evaluate`, which gathers `pairs`, `metrics`, `labels`, `jobs`, `runner` and
+`summary`), threshold fitting (`fit`) and the interactive tuner (`tune`).
 """

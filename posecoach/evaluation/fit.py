@@ -19,7 +19,10 @@ from posecoach.coaching.overrides import COUNTER
 from posecoach.coaching.posefile import Mode, PoseSpec
 from posecoach.coaching.rules import Rule, When
 from posecoach.config.errors import PosecoachError
-from posecoach.evaluation.evaluate import Kind, find_jobs, read_truth, truth_expected
+from posecoach.evaluation.jobs import find_jobs
+from posecoach.evaluation.labels import read_truth
+from posecoach.evaluation.metrics import truth_expected
+from posecoach.evaluation.pairs import Kind
 from posecoach.evaluation.tune import Knob, Tuner, load_stream, threshold_values, with_value
 
 _GRID = 200  # candidate values per threshold at most
