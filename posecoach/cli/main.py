@@ -53,8 +53,6 @@ __all__ = [
     "run",
 ]
 
-log = logging.getLogger("posecoach")
-
 # Each command's handler: the parsed arguments in, the exit code out.
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "poses": poses.run,

@@ -89,6 +89,63 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_coaching(sub: argparse.ArgumentParser) -> None:
+    """The options `live` and `replay` share: the stretch, its pose files and overrides, the
+    model, and the outputs."""
+    sub.add_argument(
+        "--pose", required=True, metavar="ID", help="the stretch (see 'posecoach poses')"
+    )
+    sub.add_argument(
+        "--pose-file",
+        type=Path,
+        metavar="FILE.toml",
+        help="use this pose file instead of the catalogue's file for --pose",
+    )
+    add_pose_dirs(sub)
+    add_overrides(sub)
+    add_model(sub)
+    sub.add_argument(
+        "--report", type=Path, metavar="FILE.json", help="where to write the session report"
+    )
+    sub.add_argument(
+        "--out",
+        type=Path,
+        metavar="VIDEO",
+        help="write the annotated video here (.mp4 or .avi)",
+    )
+    sub.add_argument("--no-window", action="store_true", help="run without a window")
+    sub.add_argument(
+        "--signals",
+        type=Path,
+        metavar="FILE.csv",
+        help="write every rule's value and verdict per frame here (CSV)",
+    )
+    sub.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE.png",
+        help="draw every rule's value over time, with thresholds and verdicts (PNG)",
+    )
+    sub.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE.html",
+        help="also write the report as one self-contained web page, with the signals plot "
+        "and the best and worst moments (one source only)",
+    )
+    sub.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE.pcrec",
+        help="also save the landmarks the model finds to this recording (see 'record')",
+    )
+    sub.add_argument(
+        "--mute",
+        action="store_true",
+        help="no form cues or praise (set-up prompts still show; m in the window toggles)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posecoach",
@@ -119,62 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="pose files to check (a folder: every .toml file in it)",
     )
 
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--pose", required=True, metavar="ID", help="the stretch (see 'posecoach poses')"
-        )
-        sub.add_argument(
-            "--pose-file",
-            type=Path,
-            metavar="FILE.toml",
-            help="use this pose file instead of the catalogue's file for --pose",
-        )
-        add_pose_dirs(sub)
-        add_overrides(sub)
-        add_model(sub)
-        sub.add_argument(
-            "--report", type=Path, metavar="FILE.json", help="where to write the session report"
-        )
-        sub.add_argument(
-            "--out",
-            type=Path,
-            metavar="VIDEO",
-            help="write the annotated video here (.mp4 or .avi)",
-        )
-        sub.add_argument("--no-window", action="store_true", help="run without a window")
-        sub.add_argument(
-            "--signals",
-            type=Path,
-            metavar="FILE.csv",
-            help="write every rule's value and verdict per frame here (CSV)",
-        )
-        sub.add_argument(
-            "--plot",
-            type=Path,
-            metavar="FILE.png",
-            help="draw every rule's value over time, with thresholds and verdicts (PNG)",
-        )
-        sub.add_argument(
-            "--html",
-            type=Path,
-            metavar="FILE.html",
-            help="also write the report as one self-contained web page, with the signals plot "
-            "and the best and worst moments (one source only)",
-        )
-        sub.add_argument(
-            "--record",
-            type=Path,
-            metavar="FILE.pcrec",
-            help="also save the landmarks the model finds to this recording (see 'record')",
-        )
-        sub.add_argument(
-            "--mute",
-            action="store_true",
-            help="no form cues or praise (set-up prompts still show; m in the window toggles)",
-        )
-
     live = commands.add_parser("live", help="coach from a webcam")
-    common(live)
+    add_coaching(live)
     add_camera(live)
     live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
     live.add_argument(
@@ -209,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="video file, image, folder of images, landmark recording (.pcrec), or a folder of "
         "videos or recordings (each video and recording in it, not its subfolders)",
     )
-    common(replay)
+    add_coaching(replay)
     replay.add_argument(
         "--image-fps",
         type=argtypes.positive,
