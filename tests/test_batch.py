@@ -14,15 +14,15 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.cli import batch
-from posecoach.cli.batch import FileResult, batch_exit_code, batch_files, output_names
+from posecoach.cli import batch, batch_worker
+from posecoach.cli.batch_jobs import FileResult, batch_exit_code, batch_files, output_names
+from posecoach.cli.coach_one import Coached, CoachOptions
 from posecoach.cli.main import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_NOBODY,
     EXIT_OK,
     EXIT_TERMINATED,
-    Coached,
     main,
 )
 from posecoach.config.errors import PosecoachError, Terminated
@@ -215,7 +215,7 @@ def test_a_workers_warnings_name_the_file_and_a_failed_file_keeps_its_report(tmp
 
 
 def test_bars_on_a_terminal(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(batch, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(batch, "stderr_is_terminal", lambda: True)
     clips = [kneeling_recording(tmp_path / f"{n}.pcrec", 10) for n in "ab"]
     code = main(["replay", *map(str, clips), "--pose", KNEEL, "--report", str(tmp_path / "r")])
     captured = capsys.readouterr()
@@ -237,28 +237,17 @@ class StopAfter:
         return 0 if self.reads >= 0 else self.signum
 
 
-def file_args(tmp_path: Path, source: Path) -> object:
-    from argparse import Namespace
-
+def file_options(tmp_path: Path, source: Path) -> CoachOptions:
     from posecoach.coaching.overrides import Overrides
 
-    return Namespace(
+    return CoachOptions(
+        pose_id=KNEEL,
         source=source,
-        pose=KNEEL,
-        pose_file=None,
-        pose_dirs=[],
         overrides=Overrides.load(None, []),
-        model=None,
         threads=1,
         report=tmp_path / "r.json",
         out=tmp_path / "v.mp4",
-        signals=None,
-        plot=None,
-        record=None,
-        no_window=True,
-        mute=False,
-        image_fps=30.0,
-        stride=1,
+        window=False,
     )
 
 
@@ -271,11 +260,13 @@ def file_args(tmp_path: Path, source: Path) -> object:
 )
 def test_a_stopped_worker_writes_its_report_so_far(tmp_path, monkeypatch, signum, code, ended_by):
     channel: queue.Queue = queue.Queue()
-    monkeypatch.setattr(batch, "_channel", channel)
+    monkeypatch.setattr(batch_worker, "_channel", channel)
     # Read before the file, then after each of 20 frames; stopped after the 21st.
-    monkeypatch.setattr(batch, "_stop", StopAfter(1 + 20, signum))
-    monkeypatch.setattr(batch, "PROGRESS_INTERVAL_S", 0.0)
-    result = batch._coach_file(0, file_args(tmp_path, kneeling_recording(tmp_path / "t.pcrec")))
+    monkeypatch.setattr(batch_worker, "_stop", StopAfter(1 + 20, signum))
+    monkeypatch.setattr(batch_worker, "PROGRESS_INTERVAL_S", 0.0)
+    result = batch_worker.coach_file(
+        0, file_options(tmp_path, kneeling_recording(tmp_path / "t.pcrec"))
+    )
     assert result.coached is not None and result.code == code
     report = json.loads((tmp_path / "r.json").read_text())
     # The 21st frame is in the report: the worker looks at the value once it is counted.
@@ -287,8 +278,8 @@ def test_a_stopped_worker_writes_its_report_so_far(tmp_path, monkeypatch, signum
 
 
 def test_a_worker_stopped_before_its_turn_does_not_start(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "_stop", StopAfter(0))
-    result = batch._coach_file(3, file_args(tmp_path, tmp_path / "t.pcrec"))
+    monkeypatch.setattr(batch_worker, "_stop", StopAfter(0))
+    result = batch_worker.coach_file(3, file_options(tmp_path, tmp_path / "t.pcrec"))
     assert result.status == "not started" and not (tmp_path / "r.json").exists()
 
 

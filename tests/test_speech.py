@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from posecoach.cli import main as cli
+from posecoach.cli import coach_one
 from posecoach.cli.main import EXIT_OK, main
 from posecoach.coaching.coach import Assessment, Coach
 from posecoach.coaching.posefile import load_pose
@@ -510,7 +510,7 @@ def test_replay_speaks_only_with_voice(tmp_path, voices, flag):
 @pytest.mark.parametrize("flag", [None, "--no-voice"])
 def test_live_speaks_unless_no_voice(tmp_path, voices, monkeypatch, flag):
     recording = write_recording(tmp_path / "session.pcrec")
-    monkeypatch.setattr(cli, "_camera", lambda args: RecordingSource(recording))  # no model
+    monkeypatch.setattr(coach_one, "camera", lambda args: RecordingSource(recording))  # no model
     report = tmp_path / "live.json"
     argv = ["live", "--pose", KNEEL, "--no-window", "--report", str(report)]
     assert main([*argv, *([flag] if flag else [])]) == EXIT_OK
@@ -523,7 +523,7 @@ def test_live_speaks_unless_no_voice(tmp_path, voices, monkeypatch, flag):
 def test_live_without_an_engine_runs_silently_and_says_so_once(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     recording = write_recording(tmp_path / "session.pcrec")
-    monkeypatch.setattr(cli, "_camera", lambda args: RecordingSource(recording))
+    monkeypatch.setattr(coach_one, "camera", lambda args: RecordingSource(recording))
     report = tmp_path / "live.json"
     assert main(["live", "--pose", KNEEL, "--no-window", "--report", str(report)]) == EXIT_OK
     err = capsys.readouterr().err

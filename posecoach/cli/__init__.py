@@ -1,3 +1,6 @@
-"""The `posecoach` command: the parser and the commands (`main`), replay over many files
-(`batch`) and the guided session (`session`).
+"""The `posecoach` command: `main` (the entry point and the command table), `parser`, a
+module per command (`live`, `replay`, `record`, `synth`, `evalset`, `demo`, `evaluate` for
+`eval`, `history`, `session`, `tune`, `poses`), the one-source coaching service
+(`coach_one`), replay over many files (`batch` and its `batch_*` modules), and what the
+commands share (`common`, `exitcodes`, `argtypes`, `signal_handlers`).
 """

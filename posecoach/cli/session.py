@@ -6,21 +6,37 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from posecoach.cli import main as cli
+from posecoach.cli.common import (
+    DEFAULT_OUT_DIR,
+    CameraOptions,
+    camera,
+    open_voice,
+    output_file,
+    save_history,
+    writable,
+)
+from posecoach.cli.exitcodes import ExitCode, stopped_code
 from posecoach.coaching.routine import find_routine, routine_files
 from posecoach.config.errors import PosecoachError
-from posecoach.inputs.sources import FrameSource
-from posecoach.output.speech import DEFAULT_RATE_WPM
-from posecoach.run.interrupts import sigint_deferred
-from posecoach.run.session import Guide, GuidedOutputs, GuidedResult, run_guided, session_stem
+
+if TYPE_CHECKING:
+    from posecoach.inputs.sources import FrameSource
+    from posecoach.run.session import GuidedResult
 
 
-def run_session_command(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """List the routines (--list), or lead the one --routine names on the camera or SOURCE,
+    writing its JSON, its HTML report and the history; the exit code."""
+    # Imported here so that the other commands start quickly.
     from posecoach.model.estimator import create_estimator
     from posecoach.model.opening import open_source
     from posecoach.model.recording import RecordingSource
     from posecoach.output.sinks import has_display
+    from posecoach.output.speech import DEFAULT_RATE_WPM
+    from posecoach.run.interrupts import sigint_deferred
+    from posecoach.run.session import Guide, GuidedOutputs, run_guided, session_stem
 
     if args.list:
         for routine_id, path in routine_files().items():
@@ -31,21 +47,21 @@ def run_session_command(args: argparse.Namespace) -> int:
                 continue
             steps = ", ".join(f"{s.pose.id} ({s.amount_text})" for s in routine.steps)
             print(f"{routine_id:20s} {routine.name}: {steps}")
-        return cli.EXIT_OK
+        return ExitCode.OK
     if args.routine is None:
         raise PosecoachError("which routine? add --routine ID (see 'posecoach session --list')")
     routine = find_routine(args.routine, args.pose_dirs)
     stem = session_stem(routine)
-    report_path = cli._output_file(
-        args.report or cli.DEFAULT_OUT_DIR / f"{stem}.json", ".json", "session report"
+    report_path = output_file(
+        args.report or DEFAULT_OUT_DIR / f"{stem}.json", ".json", "session report"
     )
     html_path = report_path.with_suffix(".html")
     if args.out is not None:
-        cli._writable(args.out, "video")
+        writable(args.out, "video")
     live = args.source is None
     source: FrameSource
     if live:
-        source = cli._camera(args)
+        source = camera(CameraOptions.from_args(args))
     else:
         if args.camera_video is not None:
             raise PosecoachError("give either SOURCE or --camera-video, not both")
@@ -72,11 +88,7 @@ def run_session_command(args: argparse.Namespace) -> int:
         source.close()
         raise
     # The voice leads a session in real time; a file analysed at full speed runs silent.
-    voice = (
-        cli._open_voice(argparse.Namespace(no_voice=args.no_voice), live=True)
-        if source.realtime
-        else None
-    )
+    voice = open_voice(muted=args.no_voice) if source.realtime else None
     speaking = voice is not None and voice.available and not voice.muted
     guide = Guide(routine, source.name, model_name, DEFAULT_RATE_WPM if speaking else None)
     outputs = GuidedOutputs(
@@ -98,23 +110,24 @@ def run_session_command(args: argparse.Namespace) -> int:
     if not args.no_history:
         from posecoach.reports import history
 
-        cli._save_history(lambda: history.record_session(result.summary))
+        save_history(lambda: history.record_session(result.summary))
     _print_summary(result)
     print(f"report: {report_path}")
     print(f"html:   {html_path}")
     if args.out is not None:
         print(f"video:  {args.out}")
     if result.interrupted is not None and not result.summary["complete"]:
-        return cli._stopped_code(result.interrupted)
+        return stopped_code(result.interrupted)
     if result.summary["ended_by"] == "stopped by the user":
-        return cli.EXIT_OK
+        return ExitCode.OK
     # The routine ran to its end: every stretch done, or skipped on purpose.
     finished = all(run.status in ("done", "skipped") for run in result.runs)
-    return cli.EXIT_OK if finished and not result.summary["skipped_frames"] else cli.EXIT_ERROR
+    return ExitCode.OK if finished and not result.summary["skipped_frames"] else ExitCode.ERROR
 
 
 def _write_html(result: GuidedResult, title: str, path: Path) -> None:
     from posecoach.reports.htmlreport import StretchSection, write_html
+    from posecoach.run.interrupts import sigint_deferred
 
     summary = result.summary
     sections = []

@@ -84,7 +84,9 @@ class FrameSource:
         self.close()
 
 
-def _natural_key(path: Path) -> list[object]:
+def natural_key(path: Path) -> list[object]:
+    """A sort key for file names in natural order: numbers by value (2 before 10), letters
+    regardless of case."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
@@ -236,7 +238,7 @@ class ImageFolderSource(FrameSource):
             raise SourceError(f"no such folder: {self.path}")
         self.files = sorted(
             (p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
-            key=_natural_key,
+            key=natural_key,
         )
         if not self.files:
             raise SourceError(
