@@ -56,7 +56,7 @@ from posecoach.inputs.sources import CameraSource, VideoCamera
 from posecoach.model.estimator import BlazePoseEstimator, create_estimator
 from posecoach.output import overlay
 from posecoach.output.sinks import VideoSink, WindowSink, has_display
-from posecoach.run import pipeline
+from posecoach.run import render
 from posecoach.run.pipeline import Outputs, SessionResult, run_session
 
 POSE = "half_kneeling_hip_flexor"
@@ -270,7 +270,7 @@ class Stages:
             lambda _self, _landmarks, timestamp_ms, *_: timestamp_ms,
         )
         self._wrap(
-            pipeline,
+            render,
             "annotate",
             "overlay (annotate)",
             ("draw_start", "draw_end"),
@@ -279,7 +279,7 @@ class Stages:
         self._wrap(VideoSink, "write", "video (encode + write)")
         self._wrap(WindowSink, "show", "window (imshow + waitKey)")
         self._wrap(
-            pipeline.Timing,
+            render.Timing,
             "shown",
             None,
             ("shown", None),
@@ -397,11 +397,11 @@ def panel_from_cached_shade() -> Callable[..., None]:
 
 
 def renderer_class() -> Any:
-    """The pipeline's renderer (the class with `submit` and `newest`), whatever its name."""
-    for value in vars(pipeline).values():
+    """The renderer (the class with `submit` and `newest`), whatever its name."""
+    for value in vars(render).values():
         if isinstance(value, type) and hasattr(value, "submit") and hasattr(value, "newest"):
             return value
-    raise SystemExit("posecoach.run.pipeline has no renderer with submit and newest: changed?")
+    raise SystemExit("posecoach.run.render has no renderer with submit and newest: changed?")
 
 
 def render_queue_one_deep() -> None:
@@ -413,7 +413,7 @@ def render_queue_one_deep() -> None:
 
     def patched(self: Any, *args: Any, **kwargs: Any) -> None:
         realtime = any(
-            isinstance(arg, pipeline.Timing) and arg.realtime for arg in (*args, *kwargs.values())
+            isinstance(arg, render.Timing) and arg.realtime for arg in (*args, *kwargs.values())
         )
         if not realtime:
             init(self, *args, **kwargs)
@@ -421,11 +421,11 @@ def render_queue_one_deep() -> None:
         one_deep = types.SimpleNamespace(
             Queue=lambda maxsize=0: queue.Queue(1), Full=queue.Full, Empty=queue.Empty
         )
-        pipeline.queue = one_deep  # type: ignore[assignment]
+        render.queue = one_deep  # type: ignore[assignment]
         try:
             init(self, *args, **kwargs)
         finally:
-            pipeline.queue = queue
+            render.queue = queue
 
     renderer.__init__ = patched
 

@@ -35,7 +35,7 @@ from posecoach.output.speech import (
     find_engine,
     open_voice,
 )
-from posecoach.run import pipeline
+from posecoach.run import loop
 from posecoach.run.pipeline import Outputs, run_session
 
 from builders import RESOLUTION, half_kneeling
@@ -246,7 +246,7 @@ def test_v_in_the_window_turns_the_voice_off_and_on(on_path, monkeypatch):
     # shown but not said.
     monkeypatch.setattr(KeyWindow, "presses", {4000.0: Key.VOICE, 7000.0: Key.VOICE})
     monkeypatch.setattr(KeyWindow, "latest_ms", 0.0)
-    monkeypatch.setattr(pipeline, "WindowSink", KeyWindow)
+    monkeypatch.setattr(loop, "WindowSink", KeyWindow)
     with open_voice() as voice:
         pace = paced(voice)
 

@@ -22,7 +22,8 @@ from posecoach.inputs.sources import CameraSource, ImageFolderSource, VideoCamer
 from posecoach.model.opening import open_source
 from posecoach.reports.report import Sample
 from posecoach.run.interrupts import StopRequest
-from posecoach.run.pipeline import Outputs, Timing, _Prefetch, run_session
+from posecoach.run.pipeline import Outputs, Timing, run_session
+from posecoach.run.stream import _Prefetch
 
 from fakes import FakeCapture
 

@@ -1,31 +1,23 @@
 """The coaching state: one frame's landmarks in, one frame's assessment out.
 
-Checks the camera set-up (someone in frame, the right view, close enough), judges the pose
-file's rules on the body roles, keeps hold timers and rep counters per side, and picks the
-one prompt to show.
+Checks the camera set-up (someone in frame, the right view, close enough: see
+`posecoach.coaching.setup_check`), judges the pose file's rules on the body roles, keeps hold
+timers and rep counters per side, and picks the one prompt to show. What it concludes comes
+in the types of `posecoach.coaching.assessment`.
 """
 
 from __future__ import annotations
 
-import enum
 import math
-from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from posecoach.coaching.body import (
-    MAIN_JOINTS,
-    PAIRED_JOINTS,
-    BodyFrame,
-    BodyTracker,
-    Side,
-    parse_role,
-    torso_length_px,
-)
+from posecoach.coaching.assessment import Assessment, Measurement, SideTotals, Status
+from posecoach.coaching.body import BodyFrame, BodyTracker, Side
 from posecoach.coaching.posefile import Mode, PoseSpec, View
 from posecoach.coaching.rules import History, Rule, RuleResult, When
+from posecoach.coaching.setup_check import SetupCheck
 from posecoach.coaching.smoothing import LandmarkSmoother, OneEuroParams
 from posecoach.coaching.stillness import Stillness
 from posecoach.coaching.temporal import (
@@ -41,20 +33,6 @@ from posecoach.coaching.temporal import (
 from posecoach.coaching.trust import JointTrust, TrustSettings
 from posecoach.config.defaults import CoachSettings
 from posecoach.model.landmarks import Landmark, Landmarks
-
-
-class Status(enum.Enum):
-    """What the coach can say about a frame, from worst to best."""
-
-    NO_PERSON = "no_person"
-    TOO_FAR = "too_far"
-    TOO_CLOSE = "too_close"
-    CUT_OFF = "cut_off"
-    WRONG_VIEW = "wrong_view"
-    JOINTS_HIDDEN = "joints_hidden"
-    NOT_IN_POSITION = "not_in_position"
-    IN_POSITION = "in_position"
-
 
 _STATUS_PROMPTS = {
     Status.NO_PERSON: "Step into view",
@@ -73,146 +51,6 @@ _VIEW_PROMPTS = {
     View.SIDE: "Turn side-on to the camera",
     View.FRONT: "Face the camera",
 }
-
-# The torso must be in view: a shoulder and a hip on at least one side (side-on, the far
-# side is often hidden behind the body).
-_TORSO_PAIRS = (
-    (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
-    (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-)
-
-
-# Fixes for a body cut off at one edge of the picture.
-_EDGE_FIXES = {
-    "top": "Step back or tilt the camera up",
-    "bottom": "Step back or tilt the camera down",
-    "left": "Move toward the middle of the picture",
-    "right": "Move toward the middle of the picture",
-}
-_PART_NAMES = {Landmark.NOSE: "head"} | {
-    landmark: {"ear": "head", "foot": "feet"}.get(joint, joint + "s")
-    for joint, pair in PAIRED_JOINTS.items()
-    for landmark in pair
-}
-
-
-def body_turn_deg(landmarks: Landmarks) -> float:
-    """How far the body is turned from face-on: 0 facing the camera, 90 side-on.
-
-    Read from the depth difference between the left and right hips, and between the left and
-    right shoulders, in metric world coordinates when the model gives them, else in image
-    units. The larger of the two turns counts: in a twist (the chest turned open over a
-    side-on lunge) the hips still show the stance.
-    """
-    if landmarks.world_xyz_m is not None:
-        pts = landmarks.world_xyz_m
-        across = np.array(
-            [
-                pts[Landmark.LEFT_SHOULDER] - pts[Landmark.RIGHT_SHOULDER],
-                pts[Landmark.LEFT_HIP] - pts[Landmark.RIGHT_HIP],
-            ]
-        )
-        dx, dz = across[:, 0], across[:, 2]
-    else:
-        width = landmarks.resolution_wh[0]
-        x, z = landmarks.xy_norm[:, 0] * width, landmarks.z * width
-        dx = np.array(
-            [
-                x[Landmark.LEFT_SHOULDER] - x[Landmark.RIGHT_SHOULDER],
-                x[Landmark.LEFT_HIP] - x[Landmark.RIGHT_HIP],
-            ]
-        )
-        dz = np.array(
-            [
-                z[Landmark.LEFT_SHOULDER] - z[Landmark.RIGHT_SHOULDER],
-                z[Landmark.LEFT_HIP] - z[Landmark.RIGHT_HIP],
-            ]
-        )
-    return max(math.degrees(math.atan2(abs(z), abs(x))) for x, z in zip(dx, dz, strict=True))
-
-
-def _listed(parts: list[str]) -> str:
-    """'head is', 'knees and ankles are', 'wrists, knees and ankles are'."""
-    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return text + (" is" if parts == ["head"] else " are")
-
-
-def _both_sides(role: str) -> tuple[Landmark, ...]:
-    """The landmarks a role can mean, on either side of the body."""
-    parsed = parse_role(role)
-    assert parsed is not None, role
-    if parsed[1] == "nose":
-        return (Landmark.NOSE,)
-    return PAIRED_JOINTS[parsed[1]]
-
-
-def body_size_px(landmarks: Landmarks) -> float:
-    """How big the body is in the picture, in pixels: the torso length, or a third of the span
-    of the main joints when that is larger (lying seen from the feet, the torso is
-    foreshortened though the body is near)."""
-    span = landmarks.xy_px[MAIN_JOINTS]
-    extent = float((span.max(axis=0) - span.min(axis=0)).max())
-    return max(torso_length_px(landmarks), extent / 3)
-
-
-@dataclass
-class SideTotals:
-    """Counts for one side (or for the whole stretch when it is not done per side)."""
-
-    reps: int = 0
-    hold_s: float = 0.0
-    best: float | None = None  # the furthest signal value of a counted rep
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Everything the coach concluded about one frame."""
-
-    timestamp_ms: float
-    frame_index: int
-    status: Status
-    prompt: str | None  # the one message on screen: a set-up prompt or a form cue
-    prompt_is_new: bool  # the prompt appeared in this frame
-    results: tuple[RuleResult, ...]
-    body: BodyFrame | None
-    side: Side | None  # the working side totals go to (None when not per side / unknown)
-    turn_deg: float | None
-    phase: Phase | None
-    reps: int  # on the current side (in total when not per side)
-    hold_s: float
-    totals: dict[str, SideTotals]  # "left"/"right" when per side, else "all"
-    events: tuple[Event, ...] = field(default_factory=tuple)
-    # The landmarks the rules read (label swaps undone, smoothed) and which joints were
-    # trusted; None when nobody was found.
-    smoothed: Landmarks | None = None
-    trusted: np.ndarray | None = None
-    muted: bool = False
-    counted: float | None = None  # reps: the signal value the rep counter read (None: none)
-
-    @property
-    def detected(self) -> bool:
-        return self.status is not Status.NO_PERSON
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One frame as measured, before the pose's thresholds are applied: what `Coach.judge`
-    needs to assess it. Measuring is the costly half of coaching; judging again with other
-    thresholds (tuning) reuses the measurements."""
-
-    timestamp_ms: float
-    frame_index: int
-    setup: Status  # IN_POSITION when the set-up allows judging, else the set-up problem
-    setup_prompt: str | None
-    turn_deg: float | None
-    body: BodyFrame | None
-    side: Side | None  # the working side (the last known one when no body this frame)
-    # Per rule of the pose, in order: its values, one per side it is judged on (none: it
-    # could not be judged); empty: no rule was measured.
-    values: tuple[tuple[float, ...], ...]
-    smoothed: Landmarks | None
-    trusted: np.ndarray | None
-    motion: float | None = None  # how much the body moves (see Stillness); None: not known
 
 
 def rejudge(
@@ -279,27 +117,9 @@ class Coach:
         # As the model gave them (label swaps undone).
         self._raw_history = History(settle_s=s.settle_s)
         self._stillness = Stillness(s.still_window_s)
-        # The body turns measured lately (timestamp, deg): the view is judged on their median,
-        # so a frame or two of a misread turn neither refuses nor admits a view.
-        self._turns: deque[tuple[float, float]] = deque()
-        if pose.turn_deg is not None:
-            self.turn_range = pose.turn_deg
-        elif pose.view is View.SIDE:
-            self.turn_range = (s.side_view_min_deg, 90.0)
-        else:
-            self.turn_range = (0.0, s.front_view_max_deg)
+        self._setup = SetupCheck(pose, s)
         self._hold_settings = hold_settings(s, pose)
         self._rep_settings = RepSettings(s.arm_s, s.min_rep_s, s.partial_rep_frac, s.rep_max_gap_s)
-        # Every landmark the rules may read (both sides: which side a role means can change).
-        self._needed = sorted(
-            {
-                landmark
-                for rule in pose.rules
-                for role in rule.roles()
-                for landmark in _both_sides(role)
-            }
-            | {landmark for pair in _TORSO_PAIRS for landmark in pair}
-        )
         self._timers: dict[str, HoldTimer] = {}
         self._counters: dict[str, RepCounter] = {}
         # Hold frames (timestamp, state, motion) kept while the working side is in doubt,
@@ -327,7 +147,7 @@ class Coach:
         self._trust.reset()
         self._smoother.reset()
         self._stillness.clear()
-        self._turns.clear()
+        self._setup.clear()
         for history in (self._history, self._raw_history):
             history.clear()
             history.follow(math.inf, False)
@@ -336,6 +156,11 @@ class Coach:
         self._failing_since.clear()
         self._cued, self._event_cue = None, None
         self._scene_start = True
+
+    @property
+    def turn_range(self) -> tuple[float, float]:
+        """The body turns (deg, 0 face-on to 90 side-on) the pose's view admits."""
+        return self._setup.turn_range
 
     def _key(self, side: Side | None) -> str | None:
         if not self.pose.per_side:
@@ -369,55 +194,6 @@ class Coach:
         self._prompt = wanted
         return wanted is not None
 
-    def _setup_status(self, landmarks: Landmarks | None) -> tuple[Status, float | None, str | None]:
-        """Can the form be judged from this camera? The status, body turn and a prompt that
-        says how to fix the set-up (None: the status's usual prompt)."""
-        if landmarks is None:
-            self._turns.clear()
-            return Status.NO_PERSON, None, None
-        turn = self._steady_turn(landmarks)
-        height = landmarks.resolution_wh[1]
-        if body_size_px(landmarks) < self.settings.min_body_frac * height:
-            return Status.TOO_FAR, turn, None
-        needed = landmarks.xy_norm[self._needed]
-        if np.any(needed.max(axis=0) - needed.min(axis=0) > 1.0):  # larger than the picture
-            return Status.TOO_CLOSE, turn, None
-        edges = self._cut_edges(needed)
-        if edges:
-            edge, joints = next(iter(edges.items()))
-            return Status.CUT_OFF, turn, f"{_EDGE_FIXES[edge]}: your {joints} out of view"
-        low, high = self.turn_range
-        if not low <= turn <= high:
-            return Status.WRONG_VIEW, turn, None
-        if not all(self._any_trusted(pair) for pair in _TORSO_PAIRS):
-            return Status.JOINTS_HIDDEN, turn, None
-        return Status.IN_POSITION, turn, None
-
-    def _steady_turn(self, landmarks: Landmarks) -> float:
-        """The body turn over the last view_window_s: the median of the frames' turns."""
-        now = landmarks.timestamp_ms
-        self._turns.append((now, body_turn_deg(landmarks)))
-        while now - self._turns[0][0] > self.settings.view_window_s * 1000:
-            self._turns.popleft()
-        return float(np.median([turn for _, turn in self._turns]))
-
-    def _cut_edges(self, xy: np.ndarray) -> dict[str, str]:
-        """Frame edges that cut off the landmarks the rules read (`xy`: their normalised
-        positions, in `self._needed` order): edge -> the body parts (text)."""
-        margin = self.settings.edge_margin
-        edges: dict[str, list[str]] = {}
-        for edge, outside in (
-            ("bottom", xy[:, 1] > 1 + margin),
-            ("top", xy[:, 1] < -margin),
-            ("left", xy[:, 0] < -margin),
-            ("right", xy[:, 0] > 1 + margin),
-        ):
-            for landmark in np.array(self._needed)[outside]:
-                part = _PART_NAMES[Landmark(int(landmark))]
-                if part not in edges.setdefault(edge, []):
-                    edges[edge].append(part)
-        return {edge: _listed(parts) for edge, parts in edges.items() if parts}
-
     def update(
         self, landmarks: Landmarks | None, timestamp_ms: float, frame_index: int
     ) -> Assessment:
@@ -444,7 +220,7 @@ class Coach:
         if smoothed is not None and self.pose.mode is Mode.HOLD:  # only holds read it
             moved = self._stillness.update(smoothed, self._trusted)
             motion = None if math.isnan(moved) else moved
-        status, turn, setup_prompt = self._setup_status(smoothed)
+        status, turn, setup_prompt = self._setup.check(smoothed, self._trusted)
         body = None
         values: tuple[tuple[float, ...], ...] = ()
         if landmarks is not None and smoothed is not None and status is Status.IN_POSITION:

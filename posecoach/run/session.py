@@ -4,14 +4,16 @@ Per stretch: its name and a one-line how-to, a check that the camera sees the wh
 from the view the stretch needs, a short countdown, the reps or holds (per side, with
 "switch sides" prompts), then a rest and the next. `Guide` decides all of it from the frames'
 own times, so a camera, a video played as one, or a file analysed at full speed give the same
-session; `run_guided` runs it over a source with the threaded loop of `posecoach.run.pipeline`.
+session; `run_guided` runs it over a source with the threaded frame loop of `posecoach.run.loop`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,26 +22,16 @@ from typing import Any, Protocol
 from posecoach.coaching.coach import Assessment, Coach, Status
 from posecoach.coaching.posefile import Mode, PoseSpec, View
 from posecoach.coaching.routine import Routine, Step
-from posecoach.config.errors import PosecoachError, stop_reason
-from posecoach.inputs.files import write_json_atomic
-from posecoach.inputs.sources import FrameSource
+from posecoach.inputs.sources import Frame, FrameSource
 from posecoach.model.estimator import PoseEstimator
 from posecoach.model.landmarks import Landmarks
-from posecoach.output.sinks import ImageSink, Key, VideoSink, WindowSink, open_frame_sink
+from posecoach.output.sinks import Key
 from posecoach.reports.report import SessionReport
 from posecoach.reports.signals import SignalTable
-from posecoach.run.interrupts import StopRequest, sigint_deferred
-from posecoach.run.pipeline import (
-    Drawing,
-    FpsMeter,
-    Renderer,
-    Screen,
-    Snapshots,
-    Timing,
-    landmark_stream,
-    release,
-    wait_while_paused,
-)
+from posecoach.run.interrupts import StopRequest
+from posecoach.run.loop import Lead, run_loop
+from posecoach.run.render import Drawing, Snapshots, Timing
+from posecoach.run.stream import landmark_stream
 
 SESSION_VERSION = 1
 SETUP_STEADY_S = 1.0  # the set-up must hold this long before the countdown starts
@@ -472,6 +464,95 @@ class GuidedResult:
     interrupted: KeyboardInterrupt | None
 
 
+class _Routine(Lead[Moment]):
+    """A guide leading its routine, its session's JSON written to `report_path`."""
+
+    report_name = "session report"
+    pause_text = "Paused (space: resume, n: next stretch, r: again, q: quit)"
+    pause_keys = (Key.QUIT, Key.SKIP, Key.REPEAT)
+
+    def __init__(
+        self,
+        source: FrameSource,
+        estimator: PoseEstimator | None,
+        guide: Guide,
+        report_path: Path,
+        voice: Speaker | None,
+        started_at: str,
+    ) -> None:
+        self.source, self.estimator, self.guide = source, estimator, guide
+        self.report_path = report_path
+        self.voice = voice
+        self.started_at = started_at
+
+    @contextlib.contextmanager
+    def frames(
+        self, stop: StopRequest, idle: Callable[[], None] | None
+    ) -> Iterator[Iterator[tuple[Frame, Moment]]]:
+        with landmark_stream(
+            self.source, self.estimator, threads=True, stop=stop, idle=idle
+        ) as found:
+            yield (self._feed(frame, landmarks, stop) for frame, landmarks in found)
+
+    def _feed(
+        self, frame: Frame, landmarks: Landmarks | None, stop: StopRequest
+    ) -> tuple[Frame, Moment]:
+        stop.check()  # before the guide counts the frame: a stopped session's last is left out
+        return frame, self.guide.feed(landmarks, frame.timestamp_ms, frame.index)
+
+    def drawing(self, frame: Frame, moment: Moment) -> Drawing:
+        run = moment.run
+        snapshot_t = None
+        if run is not None and run.started_ms is not None:
+            snapshot_t = (frame.timestamp_ms - run.started_ms) / 1000
+        return Drawing(
+            frame,
+            moment.assessment,
+            moment.pose,
+            None,
+            moment.message,
+            snapshot_t,
+            None if run is None else run.snapshots,
+        )
+
+    def drawn(self, moment: Moment) -> bool:
+        if self.voice is not None:
+            if moment.say:
+                self.voice.say(moment.say)
+            elif moment.counting:
+                self.voice.announce(moment.assessment)
+        return self.guide.done
+
+    def key(self, key: Key) -> bool:
+        guide, voice = self.guide, self.voice
+        if key is Key.SKIP:
+            guide.skip()
+        elif key is Key.REPEAT:
+            guide.repeat()
+        elif key is Key.MUTE:
+            guide.mute(not guide.muted)
+        elif key is Key.VOICE and voice is not None and hasattr(voice, "muted"):
+            voice.muted = not voice.muted
+        elif key is Key.QUIT:
+            guide.stop("stopped by the user")
+            return True
+        return False
+
+    def ended(self) -> None:
+        if not self.guide.done:
+            self.guide.stop("end of input")
+
+    def stop(self, reason: str) -> None:
+        self.guide.stop(reason)
+
+    def fail(self, reason: str) -> None:
+        self.guide.fail(reason)
+
+    def report(self, source: FrameSource, timing: Timing) -> dict[str, Any]:
+        self.guide.skipped_frames = source.skipped
+        return self.guide.summary(self.started_at)
+
+
 def run_guided(
     source: FrameSource,
     estimator: PoseEstimator | None,
@@ -483,117 +564,11 @@ def run_guided(
     ends. However it ends, the session's JSON is written (atomically) and the video
     finalised before this returns or re-raises."""
     started_at = datetime.now().astimezone().isoformat(timespec="seconds")
-    video: VideoSink | ImageSink | None = None
-    window: WindowSink | None = None
-    renderer: Renderer | None = None
-    interrupted: KeyboardInterrupt | None = None
-    timing = Timing(realtime=source.realtime)
-    meter = FpsMeter()
-    stop = StopRequest()
-    with stop.handling():
-        try:
-            if outputs.video_path is not None:
-                video = open_frame_sink(outputs.video_path, source.fps)
-            if outputs.window_title:
-                window = WindowSink(outputs.window_title)
-            renderer = Renderer(video, window is not None, outputs.mirror, timing)
-            screen = Screen(window, renderer) if window is not None else None
-            idle = screen.refresh if screen is not None else None
-            with landmark_stream(source, estimator, threads=True, stop=stop, idle=idle) as found:
-                for frame, landmarks in found:
-                    stop.check()
-                    moment = guide.feed(landmarks, frame.timestamp_ms, frame.index)
-                    timing.analysed += 1
-                    timing.dropped = source.dropped
-                    run = moment.run
-                    snapshot_t = None
-                    if run is not None and run.started_ms is not None:
-                        snapshot_t = (frame.timestamp_ms - run.started_ms) / 1000
-                    drawing = Drawing(
-                        frame,
-                        moment.assessment,
-                        moment.pose,
-                        timing.text(meter.tick()),
-                        moment.message,
-                        snapshot_t,
-                        None if run is None else run.snapshots,
-                    )
-                    renderer.submit(drawing, stop)
-                    if voice is not None:
-                        if moment.say:
-                            voice.say(moment.say)
-                        elif moment.counting:
-                            voice.announce(moment.assessment)
-                    if guide.done:
-                        break
-                    if screen is None:
-                        continue
-                    key = screen.key()
-                    if key is Key.PAUSE and screen.shown is not None:
-                        key = wait_while_paused(
-                            screen.window,
-                            screen.shown,
-                            stop,
-                            "Paused (space: resume, n: next stretch, r: again, q: quit)",
-                            (Key.QUIT, Key.SKIP, Key.REPEAT),
-                        )
-                    if key is Key.SKIP:
-                        guide.skip()
-                    elif key is Key.REPEAT:
-                        guide.repeat()
-                    elif key is Key.MUTE:
-                        guide.mute(not guide.muted)
-                    elif key is Key.VOICE and voice is not None and hasattr(voice, "muted"):
-                        voice.muted = not voice.muted
-                    elif key is Key.QUIT:
-                        guide.stop("stopped by the user")
-                        break
-            if not guide.done:
-                guide.stop("end of input")
-        except KeyboardInterrupt as interrupt:
-            interrupted = interrupt
-            guide.stop(stop_reason(interrupt))
-        except BaseException as error:
-            guide.stop(f"failed: {error}")
-            raise
-        finally:
-            summary = _finish(guide, started_at, renderer, video, window, source, outputs)
-    return GuidedResult(summary, guide.runs, interrupted)
-
-
-def _finish(
-    guide: Guide,
-    started_at: str,
-    renderer: Renderer | None,
-    video: VideoSink | ImageSink | None,
-    window: WindowSink | None,
-    source: FrameSource,
-    outputs: GuidedOutputs,
-) -> dict[str, Any]:
-    """Draw the frames still queued, write the session's JSON, finalise the video, release
-    the window and source (a second Ctrl-C held off meanwhile)."""
-    with sigint_deferred():
-        failure: BaseException | None = None
-        try:
-            if renderer is not None:
-                renderer.close()
-        except BaseException as error:  # the video: raised once the JSON is saved
-            failure = error
-            guide.fail(f"failed: {error}")
-        guide.skipped_frames = source.skipped
-        summary = guide.summary(started_at)
-        try:
-            try:
-                write_json_atomic(outputs.report_path, summary)
-            except OSError as error:
-                raise PosecoachError(
-                    f"cannot write session report {outputs.report_path}: {error.strerror or error}"
-                ) from error
-        finally:
-            release(video, window, source)
-        if failure is not None:
-            raise failure
-    return summary
+    lead = _Routine(source, estimator, guide, outputs.report_path, voice, started_at)
+    end = run_loop(
+        source, lead, outputs.video_path, source.fps, outputs.window_title, outputs.mirror
+    )
+    return GuidedResult(end.report, guide.runs, end.interrupted)
 
 
 def session_stem(routine: Routine, now: float | None = None) -> str:
