@@ -25,7 +25,7 @@ from posecoach.evaluation.evaluate import find_jobs, run_job
 from posecoach.evaluation.tune import load_stream
 from posecoach.inputs import files as files_module
 from posecoach.inputs import sources
-from posecoach.model import estimator as estimator_module
+from posecoach.model import opening as opening_module
 from posecoach.model.recording import (
     HEADER_START,
     RECORD_DTYPE,
@@ -70,7 +70,7 @@ def scripted_model(monkeypatch) -> list[ScriptedModel]:
         made.append(ScriptedModel())
         return made[-1]
 
-    monkeypatch.setattr(estimator_module, "create_estimator", create)
+    monkeypatch.setattr(opening_module, "create_estimator", create)
     return made
 
 
@@ -300,7 +300,7 @@ class SignalledModel(ScriptedModel):
 def test_sigterm_in_process_stops_like_ctrl_c(
     tmp_path, monkeypatch, capsys, sample_frames, command
 ):
-    monkeypatch.setattr(estimator_module, "create_estimator", lambda *a, **k: SignalledModel(40))
+    monkeypatch.setattr(opening_module, "create_estimator", lambda *a, **k: SignalledModel(40))
     clip = write_video(tmp_path / "clip.mp4", sample_frames)
     before = signal.getsignal(signal.SIGTERM)
     if command == "replay":

@@ -17,7 +17,7 @@ from posecoach.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
 from posecoach.coaching.coach import Coach
 from posecoach.coaching.posefile import load_pose
 from posecoach.inputs import sources
-from posecoach.model import estimator as estimator_module
+from posecoach.model import opening as opening_module
 from posecoach.reports.history import (
     SCHEMA_VERSION,
     History,
@@ -508,7 +508,7 @@ def fake_camera(monkeypatch):
     def create_estimator(model_path=None, static_images=False, threads=None):
         return ScriptedModel()
 
-    monkeypatch.setattr(estimator_module, "create_estimator", create_estimator)
+    monkeypatch.setattr(opening_module, "create_estimator", create_estimator)
 
 
 def live(tmp_path: Path, *options: str) -> dict:

@@ -18,7 +18,7 @@ from posecoach.config.samples import bundled_samples
 from posecoach.evaluation.evaluate import find_jobs, read_truth, run_job
 from posecoach.evaluation.tune import load_stream
 from posecoach.inputs import sources
-from posecoach.model import estimator as estimator_module
+from posecoach.model import opening as opening_module
 from posecoach.model.landmarks import NUM_LANDMARKS, Landmark, Landmarks
 from posecoach.model.opening import open_source
 from posecoach.model.recording import (
@@ -131,7 +131,7 @@ def scripted_model(monkeypatch) -> list[ScriptedEstimator]:
         made.append(ScriptedEstimator())
         return made[-1]
 
-    monkeypatch.setattr(estimator_module, "create_estimator", create)
+    monkeypatch.setattr(opening_module, "create_estimator", create)
     return made
 
 
@@ -142,7 +142,7 @@ def no_model(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("the pose model was loaded to coach a recording")
 
-    monkeypatch.setattr(estimator_module, "create_estimator", refuse)
+    monkeypatch.setattr(opening_module, "create_estimator", refuse)
 
 
 def small_video(path, frames: int = 6, size_wh=(64, 48)) -> None:

@@ -168,10 +168,10 @@ def test_stride_keeps_every_nth_frame_with_its_own_index_and_time(tmp_path):
 
 
 def test_replay_with_stride_writes_fewer_frames_at_a_lower_rate(tmp_path, monkeypatch):
-    from posecoach.model import estimator as estimator_module
+    from posecoach.model import opening as opening_module
 
     model = SlowModel(0.0)
-    monkeypatch.setattr(estimator_module, "create_estimator", lambda *a, **k: model)
+    monkeypatch.setattr(opening_module, "create_estimator", lambda *a, **k: model)
     path = tmp_path / "clip.avi"
     write_video(path, frames=12)
     report, video = tmp_path / "r.json", tmp_path / "v.avi"
@@ -279,9 +279,9 @@ def test_signals_during_the_loop_are_noted_and_raised_between_frames():
 def test_sigterm_during_a_replay_stops_it_with_everything_saved(tmp_path, monkeypatch):
     """SIGTERM at many moments, from the threads' start to their end: each run stops with the
     report and video saved and matching, never hangs."""
-    from posecoach.model import estimator as estimator_module
+    from posecoach.model import opening as opening_module
 
-    monkeypatch.setattr(estimator_module, "create_estimator", lambda *a, **k: SlowModel(0.002))
+    monkeypatch.setattr(opening_module, "create_estimator", lambda *a, **k: SlowModel(0.002))
     path = tmp_path / "clip.avi"
     write_video(path, frames=60)
     previous = signal.signal(signal.SIGTERM, lambda *a: None)  # a stray one must not kill pytest

@@ -248,9 +248,9 @@ def coach_source(
 
 
 def _estimator(options: CoachOptions, source: FrameSource) -> tuple[PoseEstimator | None, str]:
-    """The pose model for `source` and its name, recording what it finds with --record.
-    None for a recording: its landmarks were found when it was made, no model is loaded."""
-    from posecoach.model.estimator import create_estimator
+    """The pose model for `source` and its name (see `open_input`), recording what it finds
+    with --record. None for a recording: its landmarks were found when it was made."""
+    from posecoach.model.opening import open_input
     from posecoach.model.recording import RecordingSource, recording_estimator, recording_path
 
     if isinstance(source, RecordingSource):
@@ -260,15 +260,12 @@ def _estimator(options: CoachOptions, source: FrameSource) -> tuple[PoseEstimato
                     f"--{option}: {source.name} is a recording of the landmarks "
                     f"{source.model_name} found: leave out --{option}"
                 )
-        return None, source.model_name
-    if options.record is not None:
+    elif options.record is not None:
         writable(recording_path(options.record), "recording")
-    estimator = create_estimator(
-        options.model, static_images=source.independent_frames, threads=options.threads
-    )
-    if options.record is None:
-        return estimator, estimator.name
-    return recording_estimator(estimator, options.record, source), estimator.name
+    opened = open_input(source, options.model, options.threads)
+    if opened.estimator is None or options.record is None:
+        return opened.estimator, opened.model_name
+    return recording_estimator(opened.estimator, options.record, source), opened.model_name
 
 
 def amount_text(pose: PoseSpec, coached: Coached) -> str:

@@ -14,8 +14,7 @@ from posecoach.config.errors import PosecoachError, stop_reason
 def run(args: argparse.Namespace) -> int:
     """Record the landmarks of SOURCE or --camera N into --out, with a preview window unless
     --no-window; the exit code."""
-    from posecoach.model.estimator import create_estimator
-    from posecoach.model.opening import open_source
+    from posecoach.model.opening import open_input, open_source
     from posecoach.model.recording import (
         RecordingSource,
         recording_estimator,
@@ -31,16 +30,16 @@ def run(args: argparse.Namespace) -> int:
         source = camera(CameraOptions.from_args(args))
     else:
         source = open_source(args.source, image_fps=args.image_fps)
-    try:
-        if isinstance(source, RecordingSource):
-            raise PosecoachError(
-                f"{source.name} is already a recording: coach it with "
-                f"'posecoach replay {source.name} --pose ID'"
-            )
-        estimator = create_estimator(
-            args.model, static_images=source.independent_frames, threads=args.threads
+    if isinstance(source, RecordingSource):
+        source.close()
+        raise PosecoachError(
+            f"{source.name} is already a recording: coach it with "
+            f"'posecoach replay {source.name} --pose ID'"
         )
-        recorder = recording_estimator(estimator, out, source)
+    opened = open_input(source, args.model, args.threads)
+    try:
+        assert opened.estimator is not None  # not a recording (refused above)
+        recorder = recording_estimator(opened.estimator, out, source)  # closes it on failure
     except BaseException:
         source.close()
         raise

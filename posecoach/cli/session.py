@@ -30,9 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """List the routines (--list), or lead the one --routine names on the camera or SOURCE,
     writing its JSON, its HTML report and the history; the exit code."""
     # Imported here so that the other commands start quickly.
-    from posecoach.model.estimator import create_estimator
-    from posecoach.model.opening import open_source
-    from posecoach.model.recording import RecordingSource
+    from posecoach.model.opening import open_input, open_source
     from posecoach.output.sinks import has_display
     from posecoach.output.speech import DEFAULT_RATE_WPM
     from posecoach.run.interrupts import sigint_deferred
@@ -75,18 +73,8 @@ def run(args: argparse.Namespace) -> int:
     if show_window and not has_display():
         print("posecoach: no screen found, running without a window", file=sys.stderr)
         show_window = False
-    try:
-        if isinstance(source, RecordingSource):
-            estimator = None
-            model_name = source.model_name
-        else:
-            estimator = create_estimator(
-                args.model, static_images=source.independent_frames, threads=args.threads
-            )
-            model_name = estimator.name
-    except BaseException:
-        source.close()
-        raise
+    opened = open_input(source, args.model, args.threads)  # no model for a recording
+    estimator, model_name = opened.estimator, opened.model_name
     # The voice leads a session in real time; a file analysed at full speed runs silent.
     voice = open_voice(muted=args.no_voice) if source.realtime else None
     speaking = voice is not None and voice.available and not voice.muted

@@ -90,8 +90,7 @@ def run_job(job: Job) -> Row:
         return Row(clip=job.clip, pose=job.pose_id, kind=job.kind.value, skipped=job.skip)
     # Imported here: the model loads only in the processes that run clips.
     from posecoach.coaching.coach import Coach
-    from posecoach.model.estimator import create_estimator
-    from posecoach.model.opening import open_source
+    from posecoach.model.opening import open_input
     from posecoach.model.recording import RecordingSource
     from posecoach.run.pipeline import assess
 
@@ -101,28 +100,15 @@ def run_job(job: Job) -> Row:
     truth = read_truth(job.truth_path) if job.truth_path is not None else None
     frames: list[FrameRecord] = []
     try:
-        source = open_source(job.path)
-    except SourceError as error:
-        return Row(clip=job.clip, pose=job.pose_id, kind=job.kind.value, skipped=str(error))
-    try:
-        still = source.independent_frames
         # A recording carries its landmarks: the model is not loaded for it.
-        recorded = isinstance(source, RecordingSource)
-        if isinstance(source, RecordingSource):
-            source.accept_cut_off = True  # measure the frames there are (it warns of the rest)
-        estimator = (
-            None if recorded else create_estimator(None, static_images=still, threads=job.threads)
-        )
-        try:
+        with open_input(job.path, threads=job.threads) as opened:
+            still = opened.source.independent_frames
+            if isinstance(opened.source, RecordingSource):
+                opened.source.accept_cut_off = True  # measure the frames there are (it warns)
             coach = Coach(pose)
-            for _, assessment in assess(source, estimator, coach):
+            for _, assessment in assess(opened.source, opened.estimator, coach):
                 frames.append(FrameRecord.from_assessment(assessment, pose))
             held_s = {key: totals.hold_s for key, totals in coach.totals().items()}
-        finally:
-            if estimator is not None:
-                estimator.close()
     except SourceError as error:
         return Row(clip=job.clip, pose=job.pose_id, kind=job.kind.value, skipped=str(error))
-    finally:
-        source.close()
     return measure(job, pose, frames, held_s, truth, still)
