@@ -1,5 +1,6 @@
 """Running the coach with the real pose model over clips, and comparing with their truth."""
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from posecoach.model.estimator import create_estimator
 from posecoach.model.opening import open_source
 from posecoach.run.pipeline import assess
 from posecoach.synth.clip import ClipSpec, write_clip
+
+from conftest import cached_folder, cached_value
 
 KNEEL = "half_kneeling_hip_flexor"
 FLAGGED = 0.5  # a rule is flagged when it fails in at least half the frames in position
@@ -79,14 +82,29 @@ def sample_run(name: str) -> Run:
     return _RUNS[name]
 
 
+# A generated clip and the run on it are made once per test session, by whichever worker
+# asks first (see conftest.cached_folder), and kept in each process that uses them.
 _GENERATED: dict[ClipSpec, Run] = {}
+
+
+def generated_clip(tmp_path_factory, spec: ClipSpec) -> Path:
+    """The clip of `spec` (and its truth beside it), rendered once per test session."""
+    name = f"{spec.pose_id}_{spec.fault}_{spec.seed}"
+    key = f"clip_{name}_{hashlib.sha256(repr(spec).encode()).hexdigest()[:12]}"
+    folder = cached_folder(
+        tmp_path_factory,
+        key,
+        lambda out: write_clip(spec, load_pose(spec.pose_id), out / f"{name}.mp4"),
+    )
+    return folder / f"{name}.mp4"
 
 
 def generated_run(tmp_path_factory, spec: ClipSpec) -> Run:
     if spec not in _GENERATED:
-        out = tmp_path_factory.mktemp("clips") / f"{spec.pose_id}_{spec.fault}_{spec.seed}.mp4"
-        write_clip(spec, load_pose(spec.pose_id), out)
-        _GENERATED[spec] = coach_clip(out)
+        clip = generated_clip(tmp_path_factory, spec)
+        _GENERATED[spec] = cached_value(
+            tmp_path_factory, f"run_{clip.parent.name}", lambda: coach_clip(clip)
+        )
     return _GENERATED[spec]
 
 

@@ -213,6 +213,7 @@ def _fake_models_dir(tmp_path, monkeypatch, damage: str | None = None, remove: s
     monkeypatch.setattr(models, "bundled_model_path", lambda name: folder / name)
 
 
+@pytest.mark.model
 def test_a_damaged_bundled_model_is_a_one_line_error(tmp_path, monkeypatch):
     _fake_models_dir(tmp_path, monkeypatch, damage=models.LANDMARK_FILE)
     with pytest.raises(EstimatorError) as error:
@@ -222,6 +223,7 @@ def test_a_damaged_bundled_model_is_a_one_line_error(tmp_path, monkeypatch):
     assert "pose_landmark_full.tflite is damaged" in message and "reinstall" in message
 
 
+@pytest.mark.model
 def test_a_missing_bundled_model_is_a_one_line_error(tmp_path, monkeypatch):
     _fake_models_dir(tmp_path, monkeypatch, remove=models.DETECTOR_FILE)
     with pytest.raises(EstimatorError, match=r"pose_detection\.tflite is missing .*reinstall"):
@@ -263,6 +265,7 @@ def test_files_that_are_not_models_are_refused_in_one_line(tmp_path, content, ex
     assert expected in str(error.value) and "\n" not in str(error.value)
 
 
+@pytest.mark.model
 def test_a_model_with_other_outputs_is_refused_by_name(tmp_path):
     # The detector given as the landmark model: a TensorFlow Lite file, but not the right one.
     wrong = tmp_path / "detector.tflite"
@@ -273,11 +276,13 @@ def test_a_model_with_other_outputs_is_refused_by_name(tmp_path):
         create_estimator(wrong)
 
 
+@pytest.mark.model
 def test_missing_model_file_says_what_to_give(tmp_path):
     with pytest.raises(EstimatorError, match=r"no such model file: .*\.tflite or a MediaPipe"):
         create_estimator(tmp_path / "nothing.task")
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("threads", [1, 2, None])
 def test_the_interpreters_get_the_thread_count_asked_for(threads, monkeypatch):
     from ai_edge_litert import interpreter
@@ -351,11 +356,13 @@ def test_a_damaged_task_bundle_is_a_one_line_error(tmp_path):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.model
 def test_zero_threads_is_refused():
     with pytest.raises(EstimatorError, match="threads must be 1 or more"):
         create_estimator(threads=0)
 
 
+@pytest.mark.model
 def test_an_empty_frame_has_nobody():
     estimator = create_estimator()
     black = np.zeros((240, 320, 3), dtype=np.uint8)

@@ -357,6 +357,7 @@ def test_image_fps_must_be_positive(tmp_path, capsys):
     assert "expected a number above 0" in capsys.readouterr().err
 
 
+@pytest.mark.model
 def test_folder_without_a_readable_image(tmp_path, capsys):
     (tmp_path / "broken.jpg").write_bytes(b"not an image")
     report = tmp_path / "out" / "r.json"

@@ -29,7 +29,7 @@ from posecoach.model.landmarks import Landmarks
 from posecoach.model.opening import open_source
 from posecoach.model.recording import RecordingWriter, read_recording
 
-from conftest import REPO
+from conftest import REPO, cached_pickle, session_folder
 
 pytestmark = pytest.mark.model
 
@@ -80,9 +80,14 @@ _RUNS: dict[str, Comparison] = {}
 
 
 def compare(name: str, folder: Path) -> Comparison:
-    """Run the estimator over the golden's source once per test session, compare per frame."""
-    if name in _RUNS:
-        return _RUNS[name]
+    """Run the estimator over the golden's source once per test session (by whichever worker
+    asks first), compare per frame."""
+    if name not in _RUNS:
+        _RUNS[name] = cached_pickle(folder / f"{name}.pickle", lambda: _compare(name, folder))
+    return _RUNS[name]
+
+
+def _compare(name: str, folder: Path) -> Comparison:
     entry = ENTRIES[name]
     source_path = _source(entry)
     golden = read_recording(GOLDENS / entry["recording"])
@@ -117,13 +122,14 @@ def compare(name: str, folder: Path) -> Comparison:
         ours,
         decoded.hexdigest() == entry["decoded_sha256"],
     )
-    _RUNS[name] = comparison
     return comparison
 
 
 @pytest.fixture(scope="session")
 def runs_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("golden_runs")
+    folder = session_folder(tmp_path_factory) / "golden_runs"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def test_goldens_say_where_they_came_from():
