@@ -251,6 +251,9 @@ class StretchSummary:
     timing: dict[str, Any] = field(default_factory=dict)
     ended_by: str | None = None
     complete: bool | None = None
+    # The furthest rep of a rep stretch not done per side, as older reports gave it beside
+    # the totals (written only when set: a report now keeps it per side).
+    best_rep: float | None = None
 
     @property
     def coached(self) -> bool:
@@ -259,7 +262,7 @@ class StretchSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """The report's JSON content."""
-        return {
+        data = {
             "report_version": self.report_version,
             "posecoach_version": self.posecoach_version,
             "pose": self.pose,
@@ -294,6 +297,9 @@ class StretchSummary:
             "ended_by": self.ended_by,
             "complete": self.complete,
         }
+        if self.best_rep is not None:
+            data["best_rep"] = self.best_rep
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "report") -> StretchSummary:
@@ -357,6 +363,7 @@ class StretchSummary:
             timing=dict(_mapping(data, "timing", where)),
             ended_by=_text(data, "ended_by", where),
             complete=None if complete is None else bool(complete),
+            best_rep=_number(data, "best_rep", where),
         )
 
 

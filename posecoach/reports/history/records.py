@@ -228,7 +228,13 @@ def _side_records(report: StretchSummary) -> tuple[SideRecord, ...]:
         faults = sum(1 for fault in report.faults if fault.side == side)
         records.append(_side_record(side, numbers, faults))
     if not records:
-        totals = SideSummary(reps=report.reps, hold_s=report.hold_s, good_form_s=report.good_form_s)
+        totals = SideSummary(
+            reps=report.reps,
+            hold_s=report.hold_s,
+            good_form_s=report.good_form_s,
+            best_rep=report.best_rep,
+            range=report.best_rep if report.mode == "reps" else None,
+        )
         records.append(_side_record(BOTH, totals, len(report.faults)))
     return tuple(records)
 
