@@ -511,9 +511,9 @@ def try_proposed(names: list[str]) -> None:
 
 def print_live(run: LiveRun) -> bool:
     """The session's figures against the goals; whether both are met."""
-    timing = run.result.report["timing"]
+    timing = run.result.report.timing
     fps, latency = timing["analysed_fps"], timing["latency_ms"]
-    frames = run.result.report["frames"]
+    frames = run.result.report.frames
     fps_met, latency_met = fps >= FPS_GOAL, latency["median"] < LATENCY_GOAL_MS
     print(
         f"  analysed: {frames} frames in {run.seconds:.1f} s, {fps:.1f} frames/s "

@@ -87,7 +87,7 @@ def replay_speed(recording: Path, pose_id: str, report: Path, repeats: int) -> S
         elapsed = time.perf_counter() - started
         best = elapsed if best is None else min(best, elapsed)
     assert best is not None
-    return Speed("replay of the recording (full coach)", result.report["frames"], best)
+    return Speed("replay of the recording (full coach)", result.report.frames, best)
 
 
 def rejudge_speed(recording: Path, pose_id: str, repeats: int) -> Speed:

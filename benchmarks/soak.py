@@ -228,7 +228,7 @@ def main() -> None:
         ("threads", "threads"),
     ):
         print(f"  {label:<28} {getattr(first, key):>10,} {getattr(last, key):>10,}")
-    print(f"  the written report: {len(report['cues'])} cues, {len(report['events'])} events")
+    print(f"  the written report: {len(report.cues)} cues, {len(report.events)} events")
     print("  the coach's largest containers (items):")
     for path, items in sampler.held_now.most_common(5):
         print(f"    {path:<40} {sampler.held_at_warmup[path]:>8,} {items:>10,}")

@@ -315,7 +315,7 @@ def replay(video: Path, pose_id: str, folder: Path) -> Run:
         elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
     finally:
         estimator.close()
-    return Run(result.report["frames"], elapsed, cpu_s, others_cores(busy, elapsed, cpu_s))
+    return Run(result.report.frames, elapsed, cpu_s, others_cores(busy, elapsed, cpu_s))
 
 
 def posecoach_command(*args: str) -> list[str]:

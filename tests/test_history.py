@@ -29,6 +29,7 @@ from posecoach.reports.history import (
     progress,
 )
 from posecoach.reports.report import SessionReport
+from posecoach.reports.summary import GuidedSummary, StretchSummary
 
 from builders import half_kneeling
 from fakes import FakeCapture, ScriptedModel
@@ -38,7 +39,12 @@ FPS = 20.0
 SHORT_WAIT_S = 0.2  # the busy timeout in tests: a locked database is given up on quickly
 
 
-def hold_report(
+def hold_report(*args, **kwargs) -> StretchSummary:
+    """`hold_report_json`, read as the history is given it."""
+    return StretchSummary.from_dict(hold_report_json(*args, **kwargs))
+
+
+def hold_report_json(
     left_s: float,
     right_s: float,
     left_range: float | None,
@@ -144,7 +150,7 @@ def record_three_weeks(store: History) -> None:
             },
         ],
     }
-    assert not store.record_session(guided).pending
+    assert not store.record_session(GuidedSummary.from_dict(guided)).pending
 
 
 # -- Where it lives ---------------------------------------------------------------------------
@@ -207,7 +213,7 @@ def test_a_falling_hold_and_a_range_that_goes_further_by_going_lower():
     """Knee to chest: a smaller angle is further, so a falling range is progress."""
     records = [
         SessionRecord.from_report(
-            hold_report(
+            hold_report_json(
                 40 - 5 * i,
                 40 - 5 * i,
                 70 - 4 * i,
@@ -243,7 +249,7 @@ def test_a_report_from_the_coach_keeps_its_numbers_per_side(store):
         report.add(coach.update(body, t, index))
     data = report.to_dict(fps=FPS)
     assert data["sides"]["left"]["hold_s"] > 0 and data["sides"]["right"]["hold_s"] > 0
-    store.record_report(data, "replay", at(3))
+    store.record_report(report.summary(fps=FPS), "replay", at(3))
     records, _ = store.load()
     (kneel,) = progress(records)
     (point,) = kneel.points
@@ -479,14 +485,14 @@ def test_a_database_of_another_program_is_left_alone(store):
 
 def test_a_malformed_session_is_refused_with_where_and_what():
     with pytest.raises(HistoryError, match=r"stretch 1 .*expected a number for hold_s"):
-        History().record_session(
+        SessionRecord.from_session(
             {
                 "started_at": at(1),
                 "stretches": [{"pose": KNEEL, "report": {"mode": "hold", "hold_s": "long"}}],
             }
         )
     with pytest.raises(HistoryError, match="expected started_at as an ISO 8601 time"):
-        History().record_session({"started_at": "yesterday", "stretches": []})
+        SessionRecord.from_session({"started_at": "yesterday", "stretches": []})
 
 
 # -- posecoach live adds its session ----------------------------------------------------------

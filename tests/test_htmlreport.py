@@ -34,6 +34,7 @@ from posecoach.reports.htmlreport import (
 from posecoach.reports.report import SessionReport
 from posecoach.reports.signals import _COLORS as PLOT_COLORS
 from posecoach.reports.signals import SignalTable
+from posecoach.reports.summary import StretchSummary
 
 from builders import RESOLUTION, half_kneeling
 
@@ -101,7 +102,7 @@ def session():
         report.add(assessment)
         table.add(assessment)
     shots = Shots(Shot(0.5, 1.0, snapshot_jpeg(BEST_RGB)), Shot(1.6, 0.5, snapshot_jpeg(WORST_RGB)))
-    return pose, report.to_dict(fps=FPS), table, shots
+    return pose, report.summary(fps=FPS), table, shots
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +169,7 @@ def clock(seconds: float) -> str:
 
 
 def test_the_page_has_the_summary_the_sides_faults_cues_and_rules(session, page):
-    _, report, _, _ = session
+    report = session[1].to_dict()  # read as the report file has it
     parsed = Page(page)
     left, right = report["sides"]["left"], report["sides"]["right"]
     assert right["hold_s"] > 2 and left["hold_s"] > 0.5  # both sides were held
@@ -289,7 +290,9 @@ def test_user_text_is_escaped_everywhere():
         "complete": False,
     }
     header = {"routine": evil, "started_at": evil, "source": evil, "ended_by": evil}
-    section = StretchSection(report, status=evil, description=evil, range_unit=evil)
+    section = StretchSection(
+        StretchSummary.from_dict(report), status=evil, description=evil, range_unit=evil
+    )
     page = render_html(evil, header, [section])
     assert "<script" not in page.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -319,8 +322,8 @@ def test_a_skipped_stretch_and_one_not_done_per_side():
         "cues": [],
     }
     stretches = [
-        StretchSection(counted, "stopped"),
-        StretchSection({"pose": "pigeon", "pose_name": "Pigeon"}, "skipped"),
+        StretchSection(StretchSummary.from_dict(counted), "stopped"),
+        StretchSection(StretchSummary(pose="pigeon", pose_name="Pigeon"), "skipped"),
     ]
     parsed = Page(render_html("two stretches", {}, stretches))
     summary = parsed.table("summary")
@@ -336,7 +339,7 @@ def test_a_skipped_stretch_and_one_not_done_per_side():
 
 def test_write_html_replaces_the_file_whole(tmp_path, page):
     path = tmp_path / "out" / "report.html"
-    stretch = StretchSection({"pose": "bridge", "pose_name": "Bridge"}, "skipped")
+    stretch = StretchSection(StretchSummary(pose="bridge", pose_name="Bridge"), "skipped")
     assert write_html(path, "t", {}, [stretch]) == path
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]  # no temporary left

@@ -133,12 +133,12 @@ def test_a_routine_is_led_through_its_phases_with_side_switches_and_totals(tmp_p
     person.bridge_reps(4)
     assert guide.done and guide.ended_by == "routine complete"
 
-    kinds = [(e["kind"], e["step"]) for e in guide.timeline]
+    kinds = [(e.kind, e.step) for e in guide.timeline]
     assert kinds[:4] == [("intro", 1), ("setup", 1), ("countdown", 1), ("start", 1)]
-    texts = [e["text"] for e in guide.timeline]
+    texts = [e.text for e in guide.timeline]
     first_side = "right" if "now your left side" in " ".join(texts) else "left"
     other = "left" if first_side == "right" else "right"
-    prompts = [e["text"] for e in guide.timeline if e["kind"] == "prompt"]
+    prompts = [e.text for e in guide.timeline if e.kind == "prompt"]
     assert prompts == [
         "Good: 1 of 2. Release, then again",
         f"Switch sides: now your {other} side",
@@ -155,15 +155,15 @@ def test_a_routine_is_led_through_its_phases_with_side_switches_and_totals(tmp_p
         ("routine_done", 2),
     ]
     # Times follow the frames: the first stretch's work starts after intro, set-up, countdown.
-    start = next(e["t_s"] for e in guide.timeline if e["kind"] == "start")
+    start = next(e.t_s for e in guide.timeline if e.kind == "start")
     assert 3.0 <= start <= 3.6
 
     kneeling, bridging = guide.runs
     assert kneeling.status == bridging.status == "done"
-    sides = kneeling.report.to_dict()["sides"]
-    assert sides[first_side]["hold_s"] >= 3.0  # 2 holds of 1.5 s: done when the side moved on
-    assert sides[other]["hold_s"] == pytest.approx(3.0, abs=0.1)  # ended on reaching it
-    assert bridging.report.to_dict()["reps"] == 2
+    sides = kneeling.report.summary().sides
+    assert sides[first_side].hold_s >= 3.0  # 2 holds of 1.5 s: done when the side moved on
+    assert sides[other].hold_s == pytest.approx(3.0, abs=0.1)  # ended on reaching it
+    assert bridging.report.summary().reps == 2
     # What was said: the stretch, how to, the set-up, a countdown, the prompts, the end.
     assert person.said[0].startswith(
         "Half-kneeling hip-flexor stretch, 2 x 1.5 s holds per side. From standing"
@@ -183,7 +183,7 @@ def test_alternating_sides_prompts_a_switch_after_every_rep(tmp_path):
         person.hold(seconds, back_leg=leg)
         for _ in range(round(FPS)):
             person.frame(lambda t, i: None)
-    prompts = [e["text"] for e in guide.timeline if e["kind"] == "prompt"]
+    prompts = [e.text for e in guide.timeline if e.kind == "prompt"]
     # (Said again while the person stays on the same side.)
     changes = [p for i, p in enumerate(prompts) if i == 0 or p != prompts[i - 1]]
     assert changes[:3] == [
@@ -205,7 +205,7 @@ def test_skip_and_repeat(tmp_path):
     guide.skip()
     assert guide.runs[0].status == "skipped" and guide.index == 1
     assert guide.phase is Phase.INTRO  # no rest after a skip
-    kinds = [e["kind"] for e in guide.timeline]
+    kinds = [e.kind for e in guide.timeline]
     assert kinds.count("intro") == 3 and "repeat" in kinds and "skip" in kinds
     guide.stop("stopped by the user")
     assert guide.done and guide.runs[1].status == "not reached"
@@ -350,7 +350,7 @@ def test_skipping_every_stretch_finishes_the_routine_but_not_complete(tmp_path):
     guide.skip()
     assert guide.done and not guide.complete
     assert guide.ended_by == "routine finished, 2 skipped"
-    assert guide.summary("2026-11-21T10:00:00+00:00")["complete"] is False
+    assert guide.summary("2026-11-21T10:00:00+00:00").complete is False
 
 
 def test_muting_the_cues_lasts_for_the_later_stretches(tmp_path):

@@ -210,7 +210,7 @@ def test_the_voice_speaks_the_prompts_the_screen_shows_in_order(on_path, muted):
         outputs = Outputs(voice=voice, on_frame=paced(voice))
         result = run_session(ScriptedSource(scripted_session()), None, coach, outputs, "scripted")
         assert voice.wait_until_quiet(QUIET_S)
-    shown = [cue["text"] for cue in result.report["cues"]]
+    shown = [cue.text for cue in result.report.cues]
     assert shown == ([STEP_IN] if muted else [CHEST_UP, PRAISE, STEP_IN])
     assert engine.spoken() == shown
     assert voice.spoken == len(shown) and voice.dropped == 0
@@ -259,7 +259,7 @@ def test_v_in_the_window_turns_the_voice_off_and_on(on_path, monkeypatch):
         result = run_session(ScriptedSource(scripted_session()), None, coach, outputs, "scripted")
         assert voice.wait_until_quiet(QUIET_S)
         assert not voice.muted
-    assert [cue["text"] for cue in result.report["cues"]] == [CHEST_UP, PRAISE, STEP_IN]
+    assert [cue.text for cue in result.report.cues] == [CHEST_UP, PRAISE, STEP_IN]
     assert engine.spoken() == [CHEST_UP, STEP_IN]
 
 

@@ -209,13 +209,14 @@ def coach_source(
             if signals is not None:  # the frames so far, however the session ended
                 signals.write(signals_path, plot_path)
     report = result.report
+    found = report.detected_fraction or 0.0
     code: int
     if result.interrupted:
         code = stopped_code(result.interrupted)
-    elif report["skipped_frames"]:
+    elif report.skipped_frames:
         # A damaged video (the source has said which frames): the report covers the rest.
         code = ExitCode.ERROR
-    elif report["frames"] > 0 and report["detected_fraction"] == 0:
+    elif report.frames > 0 and found == 0:
         code = ExitCode.NOBODY
     else:
         code = ExitCode.OK
@@ -224,26 +225,26 @@ def coach_source(
             section = StretchSection.from_session(report, pose, signals, result.snapshots)
             header = session_header(report, started_at.isoformat(timespec="seconds"))
             write_html(html_path, f"posecoach: {pose.name}", header, [section])
-    if live and report["detected_fraction"] > 0 and options.history:
+    if live and found > 0 and options.history:
         with sigint_deferred():  # the report is saved already; a Ctrl-C now cuts nothing
             save_history(lambda: History().record_report(report, "live", started_at))
     return Coached(
         source=source.name,
         code=code,
-        frames=report["frames"],
-        detected_fraction=report["detected_fraction"],
-        in_position_fraction=report["in_position_fraction"],
-        reps=report["reps"],
-        hold_s=report["hold_s"],
+        frames=report.frames,
+        detected_fraction=found,
+        in_position_fraction=report.in_position_fraction or 0.0,
+        reps=report.reps,
+        hold_s=report.hold_s,
         sides={
-            side: {"reps": values["reps"], "hold_s": values["hold_s"]}
-            for side, values in (report.get("sides") or {}).items()
+            side: {"reps": values.reps, "hold_s": values.hold_s}
+            for side, values in report.sides.items()
         },
-        timing=report["timing"],
+        timing=report.timing,
         report_path=result.report_path,
         video_path=result.video_path,
-        complete=report["complete"],
-        skipped_frames=report["skipped_frames"],
+        complete=bool(report.complete),
+        skipped_frames=report.skipped_frames,
     )
 
 

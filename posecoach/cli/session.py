@@ -23,6 +23,7 @@ from posecoach.config.errors import PosecoachError
 
 if TYPE_CHECKING:
     from posecoach.inputs.sources import FrameSource
+    from posecoach.reports.summary import SideSummary, StretchSummary
     from posecoach.run.session import GuidedResult
 
 
@@ -104,57 +105,57 @@ def run(args: argparse.Namespace) -> int:
     print(f"html:   {html_path}")
     if args.out is not None:
         print(f"video:  {args.out}")
-    if result.interrupted is not None and not result.summary["complete"]:
+    if result.interrupted is not None and not result.summary.complete:
         return stopped_code(result.interrupted)
-    if result.summary["ended_by"] == "stopped by the user":
+    if result.summary.ended_by == "stopped by the user":
         return ExitCode.OK
     # The routine ran to its end: every stretch done, or skipped on purpose.
     finished = all(run.status in ("done", "skipped") for run in result.runs)
-    return ExitCode.OK if finished and not result.summary["skipped_frames"] else ExitCode.ERROR
+    return ExitCode.OK if finished and not result.summary.skipped_frames else ExitCode.ERROR
 
 
 def _write_html(result: GuidedResult, title: str, path: Path) -> None:
     from posecoach.reports.htmlreport import StretchSection, write_html
+    from posecoach.reports.summary import StretchSummary
     from posecoach.run.interrupts import sigint_deferred
 
     summary = result.summary
     sections = []
-    for run, entry in zip(result.runs, summary["stretches"], strict=True):
-        report = entry["report"] or {"pose": run.step.pose.id, "pose_name": run.step.pose.name}
+    for run, entry in zip(result.runs, summary.stretches, strict=True):
+        report = entry.report or StretchSummary(pose=run.step.pose.id, pose_name=run.step.pose.name)
         sections.append(
             StretchSection.from_session(
                 report, run.step.pose, run.signals, run.snapshots, status=run.status
             )
         )
     header = {
-        "routine": summary["routine_name"],
-        "started_at": summary["started_at"],
-        "source": summary["source"],
-        "duration_s": summary["duration_s"],
-        "complete": summary["complete"],
-        "ended_by": summary["ended_by"],
+        "routine": summary.routine_name,
+        "started_at": summary.started_at,
+        "source": summary.source,
+        "duration_s": summary.duration_s,
+        "complete": summary.complete,
+        "ended_by": summary.ended_by,
     }
     with sigint_deferred():
         write_html(path, f"posecoach: {title}", header, sections)
 
 
-def _amount(report: dict, values: dict) -> str:
-    if report["mode"] == "reps":
-        return f"{values['reps']} reps"
-    return f"{values['hold_s']:.1f} s"
+def _amount(report: StretchSummary, values: StretchSummary | SideSummary) -> str:
+    if report.mode == "reps":
+        return f"{values.reps} reps"
+    return f"{values.hold_s:.1f} s"
 
 
 def _print_summary(result: GuidedResult) -> None:
     summary = result.summary
-    for entry in summary["stretches"]:
-        report = entry["report"]
-        head = f"  {entry['step']}. {entry['pose_name']}: {entry['status']}"
+    for entry in summary.stretches:
+        report = entry.report
+        head = f"  {entry.step}. {entry.pose_name}: {entry.status}"
         if report is None:
             print(head)
             continue
-        sides = report.get("sides") or {}
-        amounts = [f"{side} {_amount(report, values)}" for side, values in sides.items()]
+        amounts = [f"{side} {_amount(report, values)}" for side, values in report.sides.items()]
         amounts = amounts or [_amount(report, report)]
-        print(f"{head}: {', '.join(amounts)}, {report['good_form_s']:.0f} s in good form")
-    state = "complete" if summary["complete"] else f"not complete ({summary['ended_by']})"
-    print(f"{summary['routine_name']}: {state}, {summary['duration_s']:.0f} s")
+        print(f"{head}: {', '.join(amounts)}, {report.good_form_s:.0f} s in good form")
+    state = "complete" if summary.complete else f"not complete ({summary.ended_by})"
+    print(f"{summary.routine_name}: {state}, {summary.duration_s:.0f} s")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from posecoach.coaching.rules import UNIT_WORDS
 from posecoach.config.errors import PosecoachError
 from posecoach.inputs.files import atomic_output
+from posecoach.reports.summary import Cue, Fault, StretchSummary
 
 if TYPE_CHECKING:
     from posecoach.coaching.posefile import PoseSpec
@@ -59,14 +60,14 @@ class Snapshots(Protocol):
 class StretchSection:
     """One stretch of the report.
 
-    `report` is the stretch's `SessionReport.to_dict()` (a skipped stretch may give only
+    `report` is the stretch's `SessionReport.summary()` (a skipped stretch may give only
     `pose` and `pose_name`); `status` one of STATUSES; `signals_png` the signals plot as PNG
     (None: no plot); `snapshots` its best and worst moments (None: none kept). `description`
     (the pose file's) and `range_unit` (the range rule's unit key: "deg", "torso", "count")
     are shown when given; `from_session` fills them from the pose.
     """
 
-    report: Mapping[str, Any]
+    report: StretchSummary
     status: str = "done"
     signals_png: bytes | None = None
     snapshots: Snapshots | None = None
@@ -76,7 +77,7 @@ class StretchSection:
     @classmethod
     def from_session(
         cls,
-        report: Mapping[str, Any],
+        report: StretchSummary,
         pose: PoseSpec,
         signals: SignalTable | None = None,
         snapshots: Snapshots | None = None,
@@ -89,17 +90,17 @@ class StretchSection:
 
 
 def session_header(
-    report: Mapping[str, Any], started_at: str | None = None, routine: str | None = None
+    report: StretchSummary, started_at: str | None = None, routine: str | None = None
 ) -> dict[str, Any]:
     """The header of a one-stretch session's page, from its report: source, duration, how
     it ended; `started_at` ISO 8601."""
     return {
         "routine": routine,
         "started_at": started_at,
-        "source": report.get("source"),
-        "duration_s": report.get("duration_s"),
-        "complete": report.get("complete"),
-        "ended_by": report.get("ended_by"),
+        "source": report.source,
+        "duration_s": report.duration_s,
+        "complete": report.complete,
+        "ended_by": report.ended_by,
     }
 
 
@@ -184,7 +185,7 @@ def _summary(stretches: Sequence[StretchSection]) -> str:
     for number, section in enumerate(stretches, start=1):
         report = section.report
         lines = _side_lines(section)
-        faults = report.get("faults") or []
+        faults = report.faults
         first = (
             f'<td rowspan="{len(lines)}">{number}</td>'
             f'<td rowspan="{len(lines)}"><a href="#stretch-{number}">{_name(report)}</a></td>'
@@ -219,20 +220,19 @@ def _side_lines(section: StretchSection) -> list[_SideLine]:
     """Per side: reps or hold against the target, good form, range; then right minus left.
     One line for a stretch not done per side, or one never started."""
     report = section.report
-    if section.status == "skipped" or "mode" not in report:
+    if section.status == "skipped" or not report.coached:
         return [_SideLine("", _NONE, _NONE, _NONE, _NONE)]
-    reps = report["mode"] == "reps"
-    target = report.get("target")
-    sides: Mapping[str, Mapping[str, Any]] = report.get("sides") or {}
+    reps = report.mode == "reps"
+    target = report.target
     unit = section.range_unit
-    if not sides:
+    if not report.sides:
         # Not done per side: the totals (the report has no range without sides).
-        total = report.get("reps") if reps else report.get("hold_s")
+        total = report.reps if reps else report.hold_s
         return [
             _SideLine(
                 "both",
                 _amount(total, target, reps),
-                _seconds(report.get("good_form_s")),
+                _seconds(report.good_form_s),
                 _NONE,
                 _NONE,
             )
@@ -240,22 +240,22 @@ def _side_lines(section: StretchSection) -> list[_SideLine]:
     lines = [
         _SideLine(
             name,
-            _amount(side.get("reps") if reps else side.get("hold_s"), target, reps),
-            _seconds(side.get("good_form_s")),
-            _range(side.get("range"), unit),
-            _range(side.get("best_rep"), unit),
+            _amount(side.reps if reps else side.hold_s, target, reps),
+            _seconds(side.good_form_s),
+            _range(side.range, unit),
+            _range(side.best_rep, unit),
         )
-        for name, side in sides.items()
+        for name, side in report.sides.items()
     ]
-    difference = report.get("side_difference")
-    if difference:
-        amount = difference.get("reps") if reps else difference.get("hold_s")
+    difference = report.side_difference
+    if difference is not None:
+        amount = difference.reps if reps else difference.hold_s
         lines.append(
             _SideLine(
                 "right minus left",
                 _signed(amount, "" if reps else " s", 0 if reps else 1),
-                _signed(difference.get("good_form_s"), " s", 1),
-                _signed(difference.get("range"), _unit_suffix(unit), 1),
+                _signed(difference.good_form_s, " s", 1),
+                _signed(difference.range, _unit_suffix(unit), 1),
                 _NONE,
                 difference=True,
             )
@@ -271,7 +271,7 @@ def _stretch(number: int, section: StretchSection) -> str:
     ]
     if section.description:
         parts.append(f'<p class="description">{_e(section.description)}</p>')
-    if section.status == "skipped" or "mode" not in report:
+    if section.status == "skipped" or not report.coached:
         parts.append("<p>Skipped: not coached.</p></section>")
         return "\n".join(parts)
     parts += [
@@ -281,40 +281,39 @@ def _stretch(number: int, section: StretchSection) -> str:
         "<h3>Signals over time</h3>",
         _plot(report, section.signals_png),
         "<h3>Faults</h3>",
-        _faults(report.get("faults") or []),
+        _faults(report.faults),
         "<h3>Cues shown</h3>",
-        _cues(report.get("cues") or []),
+        _cues(report.cues),
         "<h3>Best and worst moment</h3>",
         _snapshots(section.snapshots),
-        _rules(report.get("rules") or {}),
+        _rules(report.rules),
         "</section>",
     ]
     return "\n".join(parts)
 
 
-def _facts(report: Mapping[str, Any]) -> str:
+def _facts(report: StretchSummary) -> str:
     """The stretch's settings and how the session went, as a short list."""
-    reps = report.get("mode") == "reps"
-    target = report.get("target")
+    reps = report.mode == "reps"
+    target = report.target
     target_text = _NONE
     if target is not None:
         target_text = f"{target:g} reps" if reps else f"{target:g} s hold"
-        target_text += " per side" if report.get("per_side") else ""
+        target_text += " per side" if report.per_side else ""
     facts = [
-        ("Stretch", f"{_e(report.get('pose', ''))}"),
+        ("Stretch", f"{_e(report.pose or '')}"),
         ("Target", target_text),
-        ("Source", _e(report.get("source") or _NONE)),
-        ("Duration", _clock(report.get("duration_s"))),
-        ("Person found", _percent(report.get("detected_fraction"))),
-        ("In position", _percent(report.get("in_position_fraction"))),
-        ("Good form, in all", _seconds(report.get("good_form_s"))),
+        ("Source", _e(report.source or _NONE)),
+        ("Duration", _clock(report.duration_s)),
+        ("Person found", _percent(report.detected_fraction)),
+        ("In position", _percent(report.in_position_fraction)),
+        ("Good form, in all", _seconds(report.good_form_s)),
         ("Ended", _ended(report)),
     ]
-    overrides = report.get("overrides") or {}
-    if overrides:
+    if report.overrides:
         changed = ", ".join(
-            f"{_e(name)} = {_e(entry.get('value'))} ({_e(entry.get('from', ''))})"
-            for name, entry in overrides.items()
+            f"{_e(name)} = {_e(entry.value)} ({_e(entry.source or '')})"
+            for name, entry in report.overrides.items()
         )
         facts.append(("Thresholds changed", changed))
     items = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
@@ -322,9 +321,9 @@ def _facts(report: Mapping[str, Any]) -> str:
 
 
 def _side_table(section: StretchSection) -> str:
-    reps = section.report.get("mode") == "reps"
+    reps = section.report.mode == "reps"
     unit = section.range_unit
-    range_rule = section.report.get("range_rule")
+    range_rule = section.report.range_rule
     range_head = f"Range ({_e(range_rule)})" if range_rule else "Range"
     head = (
         f"<tr><th>Side</th><th>{'Reps' if reps else 'Held'} / target</th>"
@@ -346,10 +345,10 @@ def _side_table(section: StretchSection) -> str:
     return f'<table class="sides"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>{note}'
 
 
-def _plot(report: Mapping[str, Any], png: bytes | None) -> str:
+def _plot(report: StretchSummary, png: bytes | None) -> str:
     if png is None:
         return '<p class="note">No signals plot for this stretch.</p>'
-    alt = f"Every rule's signal over time for {report.get('pose_name', 'the stretch')}"
+    alt = f"Every rule's signal over time for {report.pose_name or 'the stretch'}"
     return (
         f'<figure class="plot"><img class="plot" src="{_data_uri("image/png", png)}" '
         f'alt="{_e(alt)}"><figcaption>Each panel: a rule\'s value (black), its thresholds '
@@ -358,28 +357,27 @@ def _plot(report: Mapping[str, Any], png: bytes | None) -> str:
     )
 
 
-def _faults(faults: Sequence[Mapping[str, Any]]) -> str:
+def _faults(faults: Sequence[Fault]) -> str:
     if not faults:
         return '<p class="ok">No faults: no form rule failed for half a second or more.</p>'
     head = "<tr><th>Rule</th><th>Cue</th><th>Side</th><th>From</th><th>To</th><th>For</th></tr>"
     rows = []
     for fault in faults:
-        start, end = fault.get("start_s"), fault.get("end_s")
+        start, end = fault.start_s, fault.end_s
         length = end - start if start is not None and end is not None else None
         rows.append(
-            f"<tr><td>{_e(fault.get('rule', ''))}</td><td>{_e(fault.get('cue', ''))}</td>"
-            f'<td>{_e(fault.get("side") or _NONE)}</td><td class="num">{_clock(start, True)}</td>'
+            f"<tr><td>{_e(fault.rule)}</td><td>{_e(fault.cue)}</td>"
+            f'<td>{_e(fault.side or _NONE)}</td><td class="num">{_clock(start, True)}</td>'
             f'<td class="num">{_clock(end, True)}</td><td class="num">{_seconds(length)}</td></tr>'
         )
     return f'<table class="faults"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _cues(cues: Sequence[Mapping[str, Any]]) -> str:
+def _cues(cues: Sequence[Cue]) -> str:
     if not cues:
         return '<p class="note">No cue was shown.</p>'
     rows = "".join(
-        f'<tr><td class="num">{_clock(cue.get("t_s"), True)}</td>'
-        f"<td>{_e(cue.get('text', ''))}</td></tr>"
+        f'<tr><td class="num">{_clock(cue.t_s, True)}</td><td>{_e(cue.text)}</td></tr>'
         for cue in cues
     )
     head = "<tr><th>At</th><th>Cue</th></tr>"
@@ -437,8 +435,8 @@ def _data_uri(mime: str, data: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _name(report: Mapping[str, Any]) -> str:
-    return _e(report.get("pose_name") or report.get("pose") or "stretch")
+def _name(report: StretchSummary) -> str:
+    return _e(report.pose_name or report.pose or "stretch")
 
 
 def _status(status: str) -> str:
@@ -446,9 +444,9 @@ def _status(status: str) -> str:
     return f'<span class="status {css}">{_e(status)}</span>'
 
 
-def _ended(report: Mapping[str, Any]) -> str:
-    ended = _e(report.get("ended_by") or _NONE)
-    if report.get("complete") is False:
+def _ended(report: StretchSummary) -> str:
+    ended = _e(report.ended_by or _NONE)
+    if report.complete is False:
         return f'<span class="warn">{ended} (incomplete)</span>'
     return ended
 

@@ -13,6 +13,16 @@ from posecoach.coaching.coach import Assessment, SideTotals, Status
 from posecoach.coaching.posefile import PoseSpec
 from posecoach.coaching.rules import Rule, RuleResult, When
 from posecoach.coaching.temporal import EventKind
+from posecoach.reports.summary import (
+    Cue,
+    Event,
+    Fault,
+    OverrideSummary,
+    RuleCount,
+    SideDifference,
+    SideSummary,
+    StretchSummary,
+)
 
 REPORT_VERSION = 1
 
@@ -25,7 +35,8 @@ class _RuleTally:
 
 @dataclass
 class SessionReport:
-    """Collects what a session showed; `to_dict()` gives the report's JSON content."""
+    """Collects what a session showed; `summary()` gives what it came to, `to_dict()` the
+    report's JSON content."""
 
     pose: PoseSpec
     source: str
@@ -156,24 +167,24 @@ class SessionReport:
         entries = self._faults + [entry for entry in still if entry is not None]
         return sorted(entries, key=lambda entry: entry["start_s"])
 
-    def _sides(self) -> dict[str, dict[str, Any]]:
+    def _sides(self) -> dict[str, SideSummary]:
         """Per side: reps, seconds held, the furthest rep, and each rule's median value while
         in position (how far the stretch went on that side)."""
-        sides: dict[str, dict[str, Any]] = {}
+        sides: dict[str, SideSummary] = {}
         for name, totals in self.totals.items():
             if name == "all":
                 continue
             values = self._side_values.get(name, {})
             medians = {rule_id: round(sample.median(), 2) for rule_id, sample in values.items()}
             best = None if totals.best is None else round(totals.best, 1)
-            sides[name] = {
-                "reps": totals.reps,
-                "hold_s": round(totals.hold_s, 2),
-                "good_form_s": round(self._good_form_s.get(name, 0.0), 2),
-                "best_rep": best,
-                "range": self._range(best, medians),
-                "rule_medians": medians,
-            }
+            sides[name] = SideSummary(
+                reps=totals.reps,
+                hold_s=round(totals.hold_s, 2),
+                good_form_s=round(self._good_form_s.get(name, 0.0), 2),
+                best_rep=best,
+                range=self._range(best, medians),
+                rule_medians=medians,
+            )
         return sides
 
     def _range(self, best_rep: float | None, medians: dict[str, float]) -> float | None:
@@ -199,64 +210,69 @@ class SessionReport:
             span += 1 / fps  # the last frame lasts one frame interval too
         return round(span, 3)
 
-    def to_dict(self, fps: float | None = None) -> dict[str, Any]:
+    def summary(self, fps: float | None = None) -> StretchSummary:
+        """What the session came to (`fps`: a file's analysed frame rate, so the last frame
+        counts toward the duration; None live)."""
         sides = self._sides()
         detected = max(self.detected, 1)
-        return {
-            "report_version": REPORT_VERSION,
-            "posecoach_version": __version__,
-            "pose": self.pose.id,
-            "pose_name": self.pose.name,
-            "mode": self.pose.mode.value,
-            "target": self.pose.target,
-            "per_side": self.pose.per_side,
-            "pose_file": str(self.pose.path),
+        return StretchSummary(
+            report_version=REPORT_VERSION,
+            posecoach_version=__version__,
+            pose=self.pose.id,
+            pose_name=self.pose.name,
+            mode=self.pose.mode.value,
+            target=self.pose.target,
+            per_side=self.pose.per_side,
+            pose_file=str(self.pose.path),
             # The values set above the pose file (overrides file, --set) that this run used.
-            "overrides": {
-                entry.name: {
-                    "value": entry.value,
-                    "pose_file_value": entry.pose_file_value,
-                    "from": entry.source,
-                    "where": entry.where,
-                }
+            overrides={
+                entry.name: OverrideSummary(
+                    entry.value, entry.pose_file_value, entry.source, entry.where
+                )
                 for entry in self.pose.overrides
             },
-            "source": self.source,
-            "model": self.model,
-            "frames": self.frames,
-            "duration_s": self.duration_s(fps),
-            "detected_fraction": round(self.detected / self.frames, 4) if self.frames else 0.0,
-            "in_position_fraction": round(self.in_position / self.frames, 4)
-            if self.frames
-            else 0.0,
-            "reps": sum(t.reps for t in self.totals.values()),
-            "hold_s": round(sum(t.hold_s for t in self.totals.values()), 2),
-            "good_form_s": round(sum(self._good_form_s.values()), 2),
-            "range_rule": self.pose.range_rule,
-            "sides": sides,
-            "side_difference": _side_difference(sides) if len(sides) == 2 else None,
+            source=self.source,
+            model=self.model,
+            frames=self.frames,
+            duration_s=self.duration_s(fps),
+            detected_fraction=round(self.detected / self.frames, 4) if self.frames else 0.0,
+            in_position_fraction=round(self.in_position / self.frames, 4) if self.frames else 0.0,
+            reps=sum(t.reps for t in self.totals.values()),
+            hold_s=round(sum(t.hold_s for t in self.totals.values()), 2),
+            good_form_s=round(sum(self._good_form_s.values()), 2),
+            range_rule=self.pose.range_rule,
+            sides=sides,
+            side_difference=_side_difference(sides) if len(sides) == 2 else None,
             # Per rule, the fraction of detected frames in which it was judged and passed; for
             # rules judged only at the top or bottom of a rep, the fraction of reps (or frames
             # at rest) in which it passed.
-            "rules": {
+            rules={
                 rule.id: round(self._rules[rule.id].passed / self._denominator(rule, detected), 4)
                 for rule in self.pose.rules
             },
-            "rules_judged": {
-                rid: {"judged_frames": t.judged, "passed_frames": t.passed}
-                for rid, t in self._rules.items()
-            },
-            "cues": self.cues,
-            "events": [e for e in self.events if e["event"] != EventKind.REP_PEAK.value],
+            rules_judged={rid: RuleCount(t.judged, t.passed) for rid, t in self._rules.items()},
+            cues=tuple(Cue(cue["t_s"], cue["text"]) for cue in self.cues),
+            events=tuple(
+                Event(e["t_s"], e["event"], e.get("side"))
+                for e in self.events
+                if e["event"] != EventKind.REP_PEAK.value
+            ),
             # Spans in which a form rule failed while in position (a rule judged at the top of
             # each rep: the moments a counted rep failed it).
-            "faults": self.faults(),
-            "stride": self.stride,
-            "skipped_frames": self.skipped,
-            "timing": self.timing,
-            "ended_by": self.ended_by,
-            "complete": self.complete,
-        }
+            faults=tuple(
+                Fault(f["rule"], f["cue"], f["start_s"], f["end_s"], f.get("side"))
+                for f in self.faults()
+            ),
+            stride=self.stride,
+            skipped_frames=self.skipped,
+            timing=dict(self.timing),
+            ended_by=self.ended_by,
+            complete=self.complete,
+        )
+
+    def to_dict(self, fps: float | None = None) -> dict[str, Any]:
+        """The report's JSON content (`summary(fps).to_dict()`)."""
+        return self.summary(fps).to_dict()
 
 
 class Sample:
@@ -295,19 +311,20 @@ class _Fault:
     last_ms: float
 
 
-def _side_difference(sides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _side_difference(sides: dict[str, SideSummary]) -> SideDifference:
     """Right minus left: reps, seconds held, and each rule's median value."""
     left, right = sides["left"], sides["right"]
     medians = {
-        rule_id: round(right["rule_medians"][rule_id] - value, 2)
-        for rule_id, value in left["rule_medians"].items()
-        if rule_id in right["rule_medians"]
+        rule_id: round(right.rule_medians[rule_id] - value, 2)
+        for rule_id, value in left.rule_medians.items()
+        if rule_id in right.rule_medians
     }
-    ranges = (left["range"], right["range"])
-    return {
-        "reps": right["reps"] - left["reps"],
-        "hold_s": round(right["hold_s"] - left["hold_s"], 2),
-        "good_form_s": round(right["good_form_s"] - left["good_form_s"], 2),
-        "range": None if None in ranges else round(ranges[1] - ranges[0], 2),
-        "rule_medians": medians,
-    }
+    ranges = (left.range, right.range)
+    assert left.good_form_s is not None and right.good_form_s is not None
+    return SideDifference(
+        reps=right.reps - left.reps,
+        hold_s=round(right.hold_s - left.hold_s, 2),
+        good_form_s=round(right.good_form_s - left.good_form_s, 2),
+        range=None if ranges[0] is None or ranges[1] is None else round(ranges[1] - ranges[0], 2),
+        rule_medians=medians,
+    )

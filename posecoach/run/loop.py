@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from posecoach.config.errors import PosecoachError, stop_reason
 from posecoach.inputs.files import write_json_atomic
@@ -32,10 +32,18 @@ from posecoach.run.render import (
     wait_while_paused,
 )
 
+
+class Report(Protocol):
+    """What a lead gives to save: its JSON content by `to_dict()`."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 M = TypeVar("M")  # what a lead makes of one frame
+R = TypeVar("R", bound=Report)  # the report a lead gives
 
 
-class Lead(abc.ABC, Generic[M]):
+class Lead(abc.ABC, Generic[M, R]):
     """What the frame loop drives: it makes something (`M`) of every frame, says what to draw,
     acts on the window's keys, and, however the loop ends, gives the report to save."""
 
@@ -76,16 +84,16 @@ class Lead(abc.ABC, Generic[M]):
         self.stop(reason)
 
     @abc.abstractmethod
-    def report(self, source: FrameSource, timing: Timing) -> dict[str, Any]:
-        """The report to save, once every frame is drawn."""
+    def report(self, source: FrameSource, timing: Timing) -> R:
+        """The report to save (as its `to_dict()`), once every frame is drawn."""
 
 
 @dataclass
-class LoopEnd:
+class LoopEnd(Generic[R]):
     """How the loop ended: the report saved, the Ctrl-C or SIGTERM (errors.Terminated) that
     stopped it (None otherwise), and what was drawn."""
 
-    report: dict[str, Any]
+    report: R
     interrupted: KeyboardInterrupt | None
     video_frames: int  # frames written to the video (0: none, or no video)
     snapshots: Snapshots | None  # the renderer's best and worst moments (None: no renderer)
@@ -93,12 +101,12 @@ class LoopEnd:
 
 def run_loop(
     source: FrameSource,
-    lead: Lead[M],
+    lead: Lead[M, R],
     video_path: Path | None,
     video_fps: float,
     window_title: str | None,
     mirror: bool,
-) -> LoopEnd:
+) -> LoopEnd[R]:
     """Coach `source` with `lead` until the input ends, the lead is done or the user stops it.
 
     Four threads share the work: one reads frames (the camera's newest, or a file's next
@@ -158,13 +166,13 @@ def run_loop(
 
 
 def _finish(
-    lead: Lead[Any],
+    lead: Lead[Any, R],
     timing: Timing,
     source: FrameSource,
     renderer: Renderer | None,
     video: VideoSink | ImageSink | None,
     window: WindowSink | None,
-) -> dict[str, Any]:
+) -> R:
     """Draw and write the frames still queued, save the lead's report, finalise the video,
     release the source and window.
 
@@ -184,7 +192,7 @@ def _finish(
         try:
             if lead.report_path is not None:
                 try:
-                    write_json_atomic(lead.report_path, report)
+                    write_json_atomic(lead.report_path, report.to_dict())
                 except OSError as error:
                     raise PosecoachError(
                         f"cannot write {lead.report_name} {lead.report_path}: "

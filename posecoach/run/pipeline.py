@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from posecoach.coaching.coach import Assessment, Coach
 from posecoach.inputs.sources import Frame, FrameSource
@@ -20,6 +19,7 @@ from posecoach.model.estimator import PoseEstimator
 from posecoach.output.sinks import Key
 from posecoach.output.speech import Voice
 from posecoach.reports.report import SessionReport
+from posecoach.reports.summary import StretchSummary
 from posecoach.run.interrupts import StopRequest
 from posecoach.run.loop import Lead, run_loop
 from posecoach.run.render import (
@@ -70,7 +70,7 @@ class Outputs:
 
 @dataclass
 class SessionResult:
-    report: dict[str, Any]  # the report's content, as written
+    report: StretchSummary  # what the session came to: its `to_dict()` is the report written
     report_path: Path | None
     video_path: Path | None  # None when no frame was written
     # The Ctrl-C, or SIGTERM (errors.Terminated), that stopped the session; None otherwise.
@@ -105,7 +105,7 @@ def assess(
             yield frame, coach.update(landmarks, frame.timestamp_ms, frame.index)
 
 
-class _OneStretch(Lead[Assessment]):
+class _OneStretch(Lead[Assessment, StretchSummary]):
     """One coach over one stretch, its report written to `outputs.report_path`."""
 
     def __init__(
@@ -175,13 +175,13 @@ class _OneStretch(Lead[Assessment]):
         self.session.ended_by = reason
         self.session.complete = False
 
-    def report(self, source: FrameSource, timing: Timing) -> dict[str, Any]:
+    def report(self, source: FrameSource, timing: Timing) -> StretchSummary:
         report = self.session
         report.skipped = source.skipped
         if source.skipped:  # frames of a damaged video that could not be decoded: not covered
             report.complete = False
         report.timing = timing.summary()
-        return report.to_dict(fps=None if source.live else source.fps / report.stride)
+        return report.summary(fps=None if source.live else source.fps / report.stride)
 
 
 def _nothing() -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from posecoach.coaching.coach import Assessment, Coach, Status
 from posecoach.coaching.posefile import Mode, PoseSpec, View
@@ -28,6 +28,12 @@ from posecoach.model.landmarks import Landmarks
 from posecoach.output.sinks import Key
 from posecoach.reports.report import SessionReport
 from posecoach.reports.signals import SignalTable
+from posecoach.reports.summary import (
+    GuidedStretch,
+    GuidedSummary,
+    PlannedStretch,
+    TimelineEntry,
+)
 from posecoach.run.interrupts import StopRequest
 from posecoach.run.loop import Lead, run_loop
 from posecoach.run.render import Drawing, Snapshots, Timing
@@ -70,22 +76,21 @@ class StretchRun:
     snapshots: Snapshots | None = None
     started_ms: float | None = None  # when its counted work began
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> GuidedStretch:
         step = self.step
-        data: dict[str, Any] = {
-            "step": self.number,
-            "pose": step.pose.id,
-            "pose_name": step.pose.name,
-            "status": self.status,
-            "planned": {
-                "reps": step.reps,
-                "hold_s": step.hold_s,
-                "sides": list(SIDES) if step.per_side else None,
-                "order": step.sides if step.per_side else None,
-            },
-        }
-        data["report"] = None if self.report is None else self.report.to_dict()
-        return data
+        return GuidedStretch(
+            step=self.number,
+            pose=step.pose.id,
+            pose_name=step.pose.name,
+            status=self.status,
+            planned=PlannedStretch(
+                reps=step.reps,
+                hold_s=step.hold_s,
+                sides=SIDES if step.per_side else None,
+                order=step.sides if step.per_side else None,
+            ),
+            report=None if self.report is None else self.report.summary(),
+        )
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ class Guide:
     skipped_frames: int = 0  # frames of a damaged video that could not be decoded
     failure: str | None = None
     runs: list[StretchRun] = field(init=False)
-    timeline: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
     phase: Phase = Phase.INTRO
     index: int = 0
     ended_by: str = "routine complete"
@@ -413,31 +418,30 @@ class Guide:
         at = 0.0 if at is None else at
         first = at if self._first_ms is None else self._first_ms
         t_s = round((at - first) / 1000, 2)
-        entry: dict[str, Any] = {"t_s": t_s, "kind": kind, "step": self.index + 1, "text": text}
-        self.timeline.append(entry)
+        self.timeline.append(TimelineEntry(t_s, kind, self.index + 1, text))
 
     # -- The result ------------------------------------------------------------------------
 
-    def summary(self, started_at: str) -> dict[str, Any]:
+    def summary(self, started_at: str) -> GuidedSummary:
         duration = 0.0
         if self._first_ms is not None and self._last_ms is not None:
             duration = round((self._last_ms - self._first_ms) / 1000, 2)
-        return {
-            "kind": "session",
-            "session_version": SESSION_VERSION,
-            "routine": self.routine.id,
-            "routine_name": self.routine.name,
-            "routine_file": str(self.routine.path),
-            "started_at": started_at,
-            "source": self.source,
-            "model": self.model,
-            "duration_s": duration,
-            "skipped_frames": self.skipped_frames,
-            "complete": self.complete,
-            "ended_by": self.ended_by,
-            "stretches": [run.summary() for run in self.runs],
-            "timeline": self.timeline,
-        }
+        return GuidedSummary(
+            kind="session",
+            session_version=SESSION_VERSION,
+            routine=self.routine.id,
+            routine_name=self.routine.name,
+            routine_file=str(self.routine.path),
+            started_at=started_at,
+            source=self.source,
+            model=self.model,
+            duration_s=duration,
+            skipped_frames=self.skipped_frames,
+            complete=self.complete,
+            ended_by=self.ended_by,
+            stretches=tuple(run.summary() for run in self.runs),
+            timeline=tuple(self.timeline),
+        )
 
 
 def _setup_text(pose: PoseSpec) -> str:
@@ -459,12 +463,12 @@ class GuidedOutputs:
 
 @dataclass
 class GuidedResult:
-    summary: dict[str, Any]  # the session's JSON content, as written
+    summary: GuidedSummary  # what the session came to: its `to_dict()` is the JSON written
     runs: list[StretchRun]
     interrupted: KeyboardInterrupt | None
 
 
-class _Routine(Lead[Moment]):
+class _Routine(Lead[Moment, GuidedSummary]):
     """A guide leading its routine, its session's JSON written to `report_path`."""
 
     report_name = "session report"
@@ -548,7 +552,7 @@ class _Routine(Lead[Moment]):
     def fail(self, reason: str) -> None:
         self.guide.fail(reason)
 
-    def report(self, source: FrameSource, timing: Timing) -> dict[str, Any]:
+    def report(self, source: FrameSource, timing: Timing) -> GuidedSummary:
         self.guide.skipped_frames = source.skipped
         return self.guide.summary(self.started_at)
 

@@ -1,6 +1,6 @@
 """What the history keeps of a session: `SessionRecord`, its stretches and their sides
-(numbers and names only, never video or images), read and checked from a session's or a
-report's JSON, with one-line `HistoryError`s saying what was expected where."""
+(numbers and names only, never video or images), from a session's or a report's summary (or
+its JSON), with one-line `HistoryError`s saying what was expected where."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from typing import Any
 
 from posecoach import __version__
 from posecoach.config.errors import PosecoachError
+from posecoach.reports.summary import (
+    GuidedStretch,
+    GuidedSummary,
+    SideSummary,
+    StretchSummary,
+    SummaryError,
+)
 
 KINDS = ("session", "live", "replay")  # a guided session, a live stretch, a replayed file
 STATUSES = ("done", "skipped", "stopped")
@@ -73,57 +80,76 @@ class SessionRecord:
     stretches: tuple[StretchRecord, ...]
 
     @classmethod
+    def from_summary(cls, session: GuidedSummary) -> SessionRecord:
+        """From a guided session (`Guide.summary`, or `GuidedSummary.from_dict` of its JSON).
+        HistoryError when something it needs is missing."""
+        where = "session"
+        if session.kind not in KINDS:
+            raise HistoryError(
+                f"{where}: expected a kind of {', '.join(KINDS)}, got {session.kind!r}"
+            )
+        return cls(
+            uid=uuid.uuid4().hex,
+            started_at=when(session.started_at, where),
+            kind=session.kind,
+            routine=session.routine,
+            routine_name=session.routine_name,
+            source=session.source,
+            duration_s=_float(session.duration_s),
+            complete=session.complete,
+            ended_by=session.ended_by,
+            posecoach_version=__version__,
+            stretches=tuple(
+                _stretch_record(stretch, f"{where}: stretch {i + 1}")
+                for i, stretch in enumerate(session.stretches)
+            ),
+        )
+
+    @classmethod
+    def from_stretch(
+        cls, report: StretchSummary, kind: str, started_at: datetime | str | None
+    ) -> SessionRecord:
+        """From one stretch coached live or replayed (`SessionReport.summary()`)."""
+        complete = report.complete is not False
+        stretch = GuidedStretch(
+            pose=report.pose or "",
+            pose_name=report.pose_name,
+            status="done" if complete else "stopped",
+            report=report,
+        )
+        return cls.from_summary(
+            GuidedSummary(
+                stretches=(stretch,),
+                started_at=started_at,
+                complete=complete,
+                kind=kind,
+                source=report.source,
+                duration_s=report.duration_s,
+                ended_by=report.ended_by,
+            )
+        )
+
+    @classmethod
     def from_session(cls, session: Mapping[str, Any]) -> SessionRecord:
         """From a guided session's JSON (`kind` "session", `stretches` each with `pose`,
         `pose_name`, `status` and `report`). HistoryError when something is missing."""
-        where = "session"
-        kind = _text(session, "kind", where, default="session")
-        if kind not in KINDS:
-            raise HistoryError(f"{where}: expected a kind of {', '.join(KINDS)}, got {kind!r}")
-        stretches = session.get("stretches")
-        if not isinstance(stretches, list):
-            raise HistoryError(f"{where}: expected a list of stretches, got {stretches!r}")
-        return cls(
-            uid=uuid.uuid4().hex,
-            started_at=when(session.get("started_at"), where),
-            kind=kind,
-            routine=_text(session, "routine", where, default=None),
-            routine_name=_text(session, "routine_name", where, default=None),
-            source=_text(session, "source", where, default=None),
-            duration_s=_number(session, "duration_s", where, default=None),
-            complete=bool(session.get("complete", True)),
-            ended_by=_text(session, "ended_by", where, default=None),
-            posecoach_version=__version__,
-            stretches=tuple(
-                _stretch_record(item, f"{where}: stretch {i + 1}")
-                for i, item in enumerate(stretches)
-            ),
-        )
+        try:
+            summary = GuidedSummary.from_dict(session)
+        except SummaryError as error:
+            raise HistoryError(str(error)) from None
+        return cls.from_summary(summary)
 
     @classmethod
     def from_report(
         cls, report: Mapping[str, Any], kind: str, started_at: datetime | str | None
     ) -> SessionRecord:
-        """From one stretch's report (`SessionReport.to_dict()`), coached live or replayed."""
-        complete = bool(report.get("complete", True))
-        return cls.from_session(
-            {
-                "kind": kind,
-                "started_at": started_at,
-                "source": report.get("source"),
-                "duration_s": report.get("duration_s"),
-                "complete": complete,
-                "ended_by": report.get("ended_by"),
-                "stretches": [
-                    {
-                        "pose": report.get("pose"),
-                        "pose_name": report.get("pose_name"),
-                        "status": "done" if complete else "stopped",
-                        "report": report,
-                    }
-                ],
-            }
-        )
+        """From one stretch's report JSON (`SessionReport.to_dict()`), coached live or
+        replayed."""
+        try:
+            summary = StretchSummary.from_dict(report)
+        except SummaryError as error:
+            raise HistoryError(str(error)) from None
+        return cls.from_stretch(summary, kind, started_at)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -150,101 +176,84 @@ class SessionRecord:
         return cls(**fields)
 
 
-def _stretch_record(item: Any, where: str) -> StretchRecord:
-    if not isinstance(item, Mapping):
-        raise HistoryError(f"{where}: expected an object, got {item!r}")
-    report = item.get("report")
-    if report is not None and not isinstance(report, Mapping):
-        raise HistoryError(f"{where}: expected the report as an object, got {report!r}")
-    report = report or {}
-    pose = item.get("pose") or report.get("pose")
-    if not isinstance(pose, str) or not pose:
+def _stretch_record(stretch: GuidedStretch, where: str) -> StretchRecord:
+    report = stretch.report
+    pose = stretch.pose
+    if not pose:
         raise HistoryError(f"{where}: expected the stretch's pose id, got {pose!r}")
     where = f"{where} ({pose})"
-    status = _text(item, "status", where, default="done" if report else "skipped")
+    status = stretch.status
+    if status is None:
+        status = "done" if report is not None else "skipped"
     if status == "not reached":  # a guided session that ended before this stretch
         status = "skipped"
     if status not in STATUSES:
         raise HistoryError(f"{where}: expected a status of {', '.join(STATUSES)}, got {status!r}")
-    mode = _text(report, "mode", where, default="hold")
+    if report is None:
+        return StretchRecord(
+            pose=pose,
+            pose_name=stretch.pose_name or pose,
+            mode="hold",
+            per_side=False,
+            status=status,
+            duration_s=None,
+            complete=None,
+            ended_by=None,
+            range_rule=None,
+            sides=(),
+        )
+    mode = report.mode or "hold"
     return StretchRecord(
         pose=pose,
-        pose_name=str(item.get("pose_name") or report.get("pose_name") or pose),
+        pose_name=stretch.pose_name or report.pose_name or pose,
         mode=mode,
-        per_side=bool(report.get("per_side", False)),
+        per_side=report.per_side,
         status=status,
-        duration_s=_number(report, "duration_s", where, default=None),
-        complete=bool(report["complete"]) if "complete" in report else None,
-        ended_by=_text(report, "ended_by", where, default=None),
-        range_rule=_text(report, "range_rule", where, default=None),
-        sides=_side_records(report, mode, where) if report else (),
+        duration_s=_float(report.duration_s),
+        complete=report.complete,
+        ended_by=report.ended_by,
+        range_rule=report.range_rule,
+        sides=_side_records(report),
     )
 
 
-def _side_records(report: Mapping[str, Any], mode: str, where: str) -> tuple[SideRecord, ...]:
+def _side_records(report: StretchSummary) -> tuple[SideRecord, ...]:
     """Per side "left" and "right" from the report's `sides`; one "both" from its totals when
     the stretch is not done per side (or no side was reached)."""
-    faults = report.get("faults") or []
-    if not isinstance(faults, list):
-        raise HistoryError(f"{where}: expected a list of faults, got {faults!r}")
-    sides = report.get("sides") or {}
-    if not isinstance(sides, Mapping):
-        raise HistoryError(f"{where}: expected sides as an object, got {sides!r}")
     records = []
     for side in SIDES:
-        numbers = sides.get(side)
+        numbers = report.sides.get(side)
         if numbers is None:
             continue
-        if not isinstance(numbers, Mapping):
-            raise HistoryError(f"{where}: expected side {side} as an object, got {numbers!r}")
-        side_faults = sum(1 for f in faults if isinstance(f, Mapping) and f.get("side") == side)
-        records.append(_side_record(side, numbers, mode, side_faults, f"{where}, {side} side"))
+        faults = sum(1 for fault in report.faults if fault.side == side)
+        records.append(_side_record(side, numbers, faults))
     if not records:
-        records.append(_side_record(BOTH, report, mode, len(faults), where))
+        totals = SideSummary(
+            reps=report.reps,
+            hold_s=report.hold_s,
+            good_form_s=report.good_form_s,
+            best_rep=report.best_rep,
+            range=report.best_rep if report.mode == "reps" else None,
+        )
+        records.append(_side_record(BOTH, totals, len(report.faults)))
     return tuple(records)
 
 
-def _side_record(
-    side: str, numbers: Mapping[str, Any], mode: str, faults: int, where: str
-) -> SideRecord:
-    best_rep = _number(numbers, "best_rep", where, default=None)
-    if "range" in numbers:
-        range_ = _number(numbers, "range", where, default=None)
-    else:  # a report from before `range`: a rep stretch's range is its best rep
-        range_ = best_rep if mode == "reps" else None
-    medians = numbers.get("rule_medians") or {}
-    if not isinstance(medians, Mapping):
-        raise HistoryError(f"{where}: expected rule_medians as an object, got {medians!r}")
+def _side_record(side: str, numbers: SideSummary, faults: int) -> SideRecord:
     return SideRecord(
         side=side,
-        reps=int(_number(numbers, "reps", where, default=0) or 0),
-        hold_s=_number(numbers, "hold_s", where, default=0.0) or 0.0,
-        good_form_s=_number(numbers, "good_form_s", where, default=None),
-        range=range_,
-        best_rep=best_rep,
-        rule_medians={
-            str(rule): float(value)
-            for rule, value in medians.items()
-            if isinstance(value, int | float) and not isinstance(value, bool)
-        },
+        reps=int(numbers.reps),
+        hold_s=float(numbers.hold_s),
+        good_form_s=_float(numbers.good_form_s),
+        range=_float(numbers.range),
+        best_rep=_float(numbers.best_rep),
+        rule_medians={rule: float(value) for rule, value in numbers.rule_medians.items()},
         faults=faults,
     )
 
 
-def _text(data: Mapping[str, Any], key: str, where: str, default: Any) -> Any:
-    value = data.get(key, default)
-    if value is not None and not isinstance(value, str):
-        raise HistoryError(f"{where}: expected text for {key}, got {value!r}")
-    return value
-
-
-def _number(data: Mapping[str, Any], key: str, where: str, default: Any) -> Any:
-    value = data.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise HistoryError(f"{where}: expected a number for {key}, got {value!r}")
-    return float(value)
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def when(value: Any, where: str) -> datetime:

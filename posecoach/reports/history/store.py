@@ -34,6 +34,7 @@ from posecoach.reports.history.records import (
     StretchRecord,
     when,
 )
+from posecoach.reports.summary import GuidedSummary, StretchSummary
 
 HISTORY_ENV = "POSECOACH_HISTORY"
 DB_NAME = "history.sqlite3"
@@ -145,19 +146,19 @@ class History:
         """Where pending lines that cannot be read (cut off by a crash) are kept."""
         return self.path.with_name(f"{self.path.stem}.pending-unreadable.jsonl")
 
-    def record_session(self, session: Mapping[str, Any]) -> Saved:
-        """Save a guided session (its JSON as `posecoach session` writes it)."""
-        return self.save(SessionRecord.from_session(session))
+    def record_session(self, session: GuidedSummary) -> Saved:
+        """Save a guided session (`Guide.summary`: what `posecoach session` writes)."""
+        return self.save(SessionRecord.from_summary(session))
 
     def record_report(
         self,
-        report: Mapping[str, Any],
+        report: StretchSummary,
         kind: str = "live",
         started_at: datetime | str | None = None,
     ) -> Saved:
-        """Save one stretch's report, coached live (`kind` "live") or replayed ("replay");
-        `started_at` defaults to now."""
-        return self.save(SessionRecord.from_report(report, kind, started_at))
+        """Save one stretch's report (`SessionReport.summary()`), coached live (`kind`
+        "live") or replayed ("replay"); `started_at` defaults to now."""
+        return self.save(SessionRecord.from_stretch(report, kind, started_at))
 
     def save(self, record: SessionRecord | None) -> Saved:
         """Add `record` (None: only the pending sessions) in one transaction, with the
@@ -552,13 +553,13 @@ _SESSION_COLUMNS = {
 }
 
 
-def record_session(session: Mapping[str, Any], path: str | Path | None = None) -> Saved:
+def record_session(session: GuidedSummary, path: str | Path | None = None) -> Saved:
     """Save a guided session to the history (`History(path).record_session`)."""
     return History(path).record_session(session)
 
 
 def record_report(
-    report: Mapping[str, Any],
+    report: StretchSummary,
     kind: str = "live",
     started_at: datetime | str | None = None,
     path: str | Path | None = None,
