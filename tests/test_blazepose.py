@@ -12,7 +12,7 @@ import pytest
 from posecoach.config.errors import EstimatorError
 from posecoach.inputs.sources import Frame
 from posecoach.model.blazepose import graph, models
-from posecoach.model.blazepose.filters import LandmarkSmoother, LowPass, OneEuro, legacy_time_ns
+from posecoach.model.blazepose.filters import LowPass, OneEuro, TrackingSmoother, legacy_time_ns
 from posecoach.model.blazepose.models import bundled_model_path, models_from_file
 from posecoach.model.estimator import create_estimator
 
@@ -183,8 +183,8 @@ def test_one_euro_takes_its_rate_from_the_time_between_samples():
 
 
 def test_landmark_smoother_filters_in_pixels_scaled_by_the_body():
-    near = LandmarkSmoother(0.05, 80.0, 1.0)
-    far = LandmarkSmoother(0.05, 80.0, 1.0)
+    near = TrackingSmoother(0.05, 80.0, 1.0)
+    far = TrackingSmoother(0.05, 80.0, 1.0)
     start = np.array([[0.5, 0.5, 0.0]])
     near.apply(start, TICK, (1000, 1000), 500.0)
     far.apply(start, TICK, (1000, 1000), 50.0)

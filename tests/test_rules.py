@@ -8,7 +8,7 @@ import pytest
 
 from posecoach.coaching.body import BodyTracker, Side
 from posecoach.coaching.posefile import parse_pose, tomllib
-from posecoach.coaching.rules import History, Rule, When, count_turns
+from posecoach.coaching.rules import RecentFrames, Rule, When, count_turns
 from posecoach.config.errors import PoseFileError
 
 from builders import L, landmarks_from_points
@@ -44,7 +44,7 @@ def test_distance_is_in_torso_lengths_along_the_chosen_axis():
 
 
 def test_motion_is_the_spread_over_the_window_and_needs_enough_history():
-    tracker, history = BodyTracker(None, 1.0), History()
+    tracker, history = BodyTracker(None, 1.0), RecentFrames()
     still = rule("motion", roles=["mid_hip", "left_knee"], window_s=1.0)
     value = math.nan
     for index in range(30):  # 1.5 s at 20 fps, lying still
@@ -91,7 +91,7 @@ def follow_knee(history, tracker, times_s, lift_px, shift_px=0.0, in_position=Tr
 
 
 def test_bounce_counts_turns_relative_to_the_reference():
-    tracker, history = BodyTracker(None, 1.0), History()
+    tracker, history = BodyTracker(None, 1.0), RecentFrames()
     times = np.arange(0, 2.0, 0.05)
     # The knee pulses 34 px (0.2 torso lengths) twice a second: 2 turns a pulse, about 8 in 2 s.
     pulsing = follow_knee(history, tracker, times, lambda t: 34 * abs(math.sin(2 * math.pi * t)))
@@ -103,7 +103,7 @@ def test_bounce_counts_turns_relative_to_the_reference():
 
 
 def test_windows_judge_a_stay_in_position_only_after_it_settles():
-    tracker, history = BodyTracker(None, 1.0), History(settle_s=1.0)
+    tracker, history = BodyTracker(None, 1.0), RecentFrames(settle_s=1.0)
     pulse = lambda t: 34 * abs(math.sin(2 * math.pi * t))  # noqa: E731
     # Getting into position (out of it): nothing to judge.
     getting_in = follow_knee(history, tracker, np.arange(0, 1, 0.05), pulse, in_position=False)

@@ -14,7 +14,7 @@ import pytest
 from posecoach.cli.main import EXIT_ERROR, EXIT_OK, main
 from posecoach.coaching.posefile import Mode
 from posecoach.coaching.routine import RoutineFileError, find_routine, parse_routine, routine_files
-from posecoach.run.session import Guide, Phase
+from posecoach.run.session import Guide, StepPhase
 
 from builders import bridge, half_kneeling
 
@@ -126,7 +126,7 @@ def test_a_routine_is_led_through_its_phases_with_side_switches_and_totals(tmp_p
     guide = guide_for(ROUTINE, tmp_path)
     person = Performer(guide)
     person.hold(9, back_leg="RIGHT")  # intro 1 s, set-up 1 s, countdown 1 s, then 2 x 1.5 s
-    assert guide.phase is Phase.WORK and guide.index == 0
+    assert guide.phase is StepPhase.WORK and guide.index == 0
     person.hold(8, back_leg="LEFT")
     assert guide.index == 1 and guide.runs[0].status == "done"
     person.hold(4, back_leg="LEFT")  # rest and the bridge's intro, still kneeling
@@ -198,13 +198,13 @@ def test_skip_and_repeat(tmp_path):
     guide = guide_for(ROUTINE, tmp_path)
     person = Performer(guide)
     person.hold(4, back_leg="RIGHT")
-    assert guide.phase is Phase.WORK
+    assert guide.phase is StepPhase.WORK
     guide.repeat()  # the kneeling stretch again, from its introduction
-    assert guide.phase is Phase.INTRO and guide.runs[0].report is None
+    assert guide.phase is StepPhase.INTRO and guide.runs[0].report is None
     person.hold(4, back_leg="RIGHT")
     guide.skip()
     assert guide.runs[0].status == "skipped" and guide.index == 1
-    assert guide.phase is Phase.INTRO  # no rest after a skip
+    assert guide.phase is StepPhase.INTRO  # no rest after a skip
     kinds = [e.kind for e in guide.timeline]
     assert kinds.count("intro") == 3 and "repeat" in kinds and "skip" in kinds
     guide.stop("stopped by the user")
@@ -216,9 +216,9 @@ def test_the_set_up_check_waits_for_the_whole_body(tmp_path):
     person = Performer(guide)
     for _ in range(round(3 * FPS)):  # nobody in view: the session waits at the set-up
         person.frame(lambda t, i: None)
-    assert guide.phase is Phase.SETUP
+    assert guide.phase is StepPhase.SETUP
     person.hold(2.5, back_leg="RIGHT")
-    assert guide.phase is Phase.WORK
+    assert guide.phase is StepPhase.WORK
 
 
 # -- End to end, through the model ---------------------------------------------------------
@@ -331,15 +331,15 @@ def test_during_a_rest_skip_ends_it_and_repeat_goes_back(tmp_path):
     person = Performer(guide)
     person.hold(9, back_leg="RIGHT")
     person.hold(8, back_leg="LEFT")
-    assert guide.phase is Phase.REST and guide.index == 1
+    assert guide.phase is StepPhase.REST and guide.index == 1
     guide.repeat()  # the kneeling stretch again, not the bridge
-    assert guide.index == 0 and guide.phase is Phase.INTRO
+    assert guide.index == 0 and guide.phase is StepPhase.INTRO
     assert guide.runs[0].status == "not reached" and guide.runs[0].report is None
     person.hold(9, back_leg="RIGHT")
     person.hold(8, back_leg="LEFT")
-    assert guide.phase is Phase.REST
+    assert guide.phase is StepPhase.REST
     guide.skip()  # the rest, not the bridge
-    assert guide.phase is Phase.INTRO and guide.index == 1
+    assert guide.phase is StepPhase.INTRO and guide.index == 1
     assert guide.runs[1].status == "not reached"
 
 
@@ -359,7 +359,7 @@ def test_muting_the_cues_lasts_for_the_later_stretches(tmp_path):
     person.hold(1.5, back_leg="RIGHT")
     guide.mute(True)
     person.hold(8, back_leg="RIGHT")  # the work coach is a new one
-    assert guide.phase is Phase.WORK and guide._coach is not None and guide._coach.muted
+    assert guide.phase is StepPhase.WORK and guide._coach is not None and guide._coach.muted
 
 
 def test_the_coach_aims_at_the_routines_amount_not_the_stretch_target(tmp_path):
@@ -374,8 +374,8 @@ def test_with_a_voice_a_phase_lasts_until_its_words_are_said(tmp_path):
     speaking.words_per_minute = 165
     for guide in (silent, speaking):
         Performer(guide).hold(2, back_leg="RIGHT")
-    assert silent.phase is not Phase.INTRO  # intro_s is 1 s
-    assert speaking.phase is Phase.INTRO  # its how-to takes several seconds to say
+    assert silent.phase is not StepPhase.INTRO  # intro_s is 1 s
+    assert speaking.phase is StepPhase.INTRO  # its how-to takes several seconds to say
 
 
 def test_session_list_and_bad_report_names(tmp_path, capsys, monkeypatch):

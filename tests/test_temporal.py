@@ -12,9 +12,9 @@ from posecoach.coaching.temporal import (
     EventKind,
     HoldSettings,
     HoldTimer,
-    Phase,
     RejectReason,
     RepCounter,
+    RepPhase,
     RepSettings,
 )
 
@@ -190,7 +190,7 @@ def test_rep_smaller_than_the_minimum_range_is_not_counted():
 
 def test_starting_at_the_top_counts_nothing_until_armed():
     counter, _ = run_reps([178] * 30 + ramp(178, 125, 1))
-    assert counter.reps == 0 and counter.phase is Phase.UNARMED
+    assert counter.reps == 0 and counter.phase is RepPhase.UNARMED
     counter, _ = run_reps([178] * 30 + ramp(178, 125, 1) + rest() + rep() + rest())
     assert counter.reps == 1
 
@@ -204,7 +204,7 @@ def test_walking_away_mid_rep_counts_nothing():
     # Up to the top, then gone for 3 s, back at rest: no rep, and the counter re-arms.
     values = rest() + ramp(125, 175, 1) + [None] * 90 + rest(0.5)
     counter, _ = run_reps(values)
-    assert counter.reps == 0 and counter.phase is Phase.UNARMED
+    assert counter.reps == 0 and counter.phase is RepPhase.UNARMED
 
 
 def test_falling_signal():

@@ -20,7 +20,7 @@ from posecoach.coaching.posefile import load_pose
 from posecoach.config.errors import CameraError, Terminated
 from posecoach.inputs.sources import CameraSource, ImageFolderSource, VideoCamera
 from posecoach.model.opening import open_source
-from posecoach.reports.report import Sample
+from posecoach.reports.report import Reservoir
 from posecoach.run.interrupts import StopRequest
 from posecoach.run.pipeline import Outputs, Timing, run_session
 from posecoach.run.stream import _Prefetch
@@ -222,17 +222,17 @@ def test_timing_reports_latency_percentiles_in_ms():
 
 
 def test_a_sample_keeps_every_value_then_a_bounded_representative_share():
-    sample = Sample(size=101)
+    sample = Reservoir(size=101)
     for value in range(101):
         sample.add(float(value))
     assert sample.median() == 50.0  # exact while every value fits
     rng = np.random.default_rng(1)
     values = rng.normal(20.0, 5.0, size=20_000)
-    big = Sample(size=500)
+    big = Reservoir(size=500)
     for value in values:
         big.add(float(value))
     assert big.median() == pytest.approx(float(np.median(values)), abs=0.6)
-    again = Sample(size=500)
+    again = Reservoir(size=500)
     for value in values:
         again.add(float(value))
     assert again.median() == big.median()  # the same values give the same answer

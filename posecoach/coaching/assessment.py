@@ -12,7 +12,7 @@ import numpy as np
 
 from posecoach.coaching.body import BodyFrame, Side
 from posecoach.coaching.rules import RuleResult
-from posecoach.coaching.temporal import Event, Phase
+from posecoach.coaching.temporal import Event, RepPhase
 from posecoach.model.landmarks import Landmarks
 
 
@@ -51,7 +51,7 @@ class Assessment:
     body: BodyFrame | None
     side: Side | None  # the working side totals go to (None when not per side / unknown)
     turn_deg: float | None
-    phase: Phase | None
+    phase: RepPhase | None
     reps: int  # on the current side (in total when not per side)
     hold_s: float
     totals: dict[str, SideTotals]  # "left"/"right" when per side, else "all"

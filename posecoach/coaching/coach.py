@@ -16,7 +16,7 @@ import numpy as np
 from posecoach.coaching.assessment import Assessment, Measurement, SideTotals, Status
 from posecoach.coaching.body import BodyFrame, BodyTracker, Side
 from posecoach.coaching.posefile import Mode, PoseSpec, View
-from posecoach.coaching.rules import History, Rule, RuleResult, When
+from posecoach.coaching.rules import RecentFrames, Rule, RuleResult, When
 from posecoach.coaching.setup_check import SetupCheck
 from posecoach.coaching.smoothing import LandmarkSmoother, OneEuroParams
 from posecoach.coaching.stillness import Stillness
@@ -25,9 +25,9 @@ from posecoach.coaching.temporal import (
     EventKind,
     HoldSettings,
     HoldTimer,
-    Phase,
     RejectReason,
     RepCounter,
+    RepPhase,
     RepSettings,
 )
 from posecoach.coaching.trust import JointTrust, TrustSettings
@@ -113,9 +113,9 @@ class Coach:
         )
         self._trusted = np.ones(len(Landmark), bool)
         # Motion and bounce rules judge a stay in position after its first `settle_s`.
-        self._history = History(settle_s=s.settle_s)  # smoothed landmarks
+        self._history = RecentFrames(settle_s=s.settle_s)  # smoothed landmarks
         # As the model gave them (label swaps undone).
-        self._raw_history = History(settle_s=s.settle_s)
+        self._raw_history = RecentFrames(settle_s=s.settle_s)
         self._stillness = Stillness(s.still_window_s)
         self._setup = SetupCheck(pose, s)
         self._hold_settings = hold_settings(s, pose)
@@ -400,7 +400,7 @@ class Coach:
         return tuple(values)
 
     def _phase_results(
-        self, results: list[RuleResult], phase: Phase, value: float | None, events: list[Event]
+        self, results: list[RuleResult], phase: RepPhase, value: float | None, events: list[Event]
     ) -> list[RuleResult]:
         """Judge "top" rules once per rep, on the frame where the rep went furthest.
 
@@ -412,7 +412,7 @@ class Coach:
         counter = self.pose.counter
         assert counter is not None
         if (
-            phase is Phase.PEAK
+            phase is RepPhase.PEAK
             and value is not None
             and (
                 self._extreme is None
@@ -422,14 +422,14 @@ class Coach:
             self._extreme = (value, {r.rule.id: r for r in results if r.rule.when is When.TOP})
         if any(e.kind is EventKind.REP_COUNTED for e in events) and self._extreme is not None:
             self._last_rep = self._extreme[1]
-        if phase is Phase.REST:  # the rep is over, counted or not
+        if phase is RepPhase.REST:  # the rep is over, counted or not
             self._extreme = None
         judged = []
         for result in results:
             when = result.rule.when
             if when is When.TOP:
                 result = self._last_rep.get(result.rule.id, RuleResult(result.rule, None, None))
-            elif when is When.BOTTOM and phase is not Phase.REST:
+            elif when is When.BOTTOM and phase is not RepPhase.REST:
                 result = RuleResult(result.rule, result.value, None)
             judged.append(result)
         return judged

@@ -71,7 +71,7 @@ class Rule:
         return self.spec.roles(self.params)
 
     def measure(
-        self, landmarks: Landmarks, body: BodyFrame, history: History | None = None
+        self, landmarks: Landmarks, body: BodyFrame, history: RecentFrames | None = None
     ) -> float:
         """The rule's signal in this frame (NaN when the geometry is degenerate, or when a
         rule that looks back in time has too little `history`)."""
@@ -101,7 +101,7 @@ class Rule:
         return not (self.max_value is not None and value > self.max_value)
 
 
-class History:
+class RecentFrames:
     """The recent frames a person was tracked in, for rules that look back in time.
 
     The caller adds every tracked frame (before judging it) and clears the history when the
@@ -215,7 +215,7 @@ class RuleKind:
     required: dict[str, Param]
     optional: dict[str, Param]
     roles: Callable[[dict[str, Any]], tuple[str, ...]]
-    measure: Callable[[dict[str, Any], Landmarks, BodyFrame, History | None], float]
+    measure: Callable[[dict[str, Any], Landmarks, BodyFrame, RecentFrames | None], float]
     vertex: Callable[[dict[str, Any]], str | None]  # where to draw the value
     # Looks back over the recent frames (each measured with its own roles), so its value
     # depends on how long the gates have passed.
@@ -226,7 +226,7 @@ class RuleKind:
 
 
 def _angle(
-    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: RecentFrames | None
 ) -> float:
     a, b, c = (body.point_px(landmarks, role) for role in params["joints"])
     toward = params.get("open_toward")
@@ -236,7 +236,7 @@ def _angle(
 
 
 def _inclination(
-    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: RecentFrames | None
 ) -> float:
     start, end = (body.point_px(landmarks, role) for role in params["segment"])
     return inclination_deg(start, end, params.get("reference", "vertical"))
@@ -251,7 +251,7 @@ _RELATION_DIRECTIONS = {
 
 
 def _relation(
-    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: RecentFrames | None
 ) -> float:
     subject = body.point_px(landmarks, params["subject"])
     reference = body.point_px(landmarks, params["reference"])
@@ -260,7 +260,7 @@ def _relation(
 
 
 def _distance(
-    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: History | None
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, _: RecentFrames | None
 ) -> float:
     a, b = (body.point_px(landmarks, role) for role in params["between"])
     axis = params.get("axis", "any")
@@ -272,7 +272,7 @@ def _distance(
 
 
 def _window(
-    history: History | None, landmarks: Landmarks, window_s: float
+    history: RecentFrames | None, landmarks: Landmarks, window_s: float
 ) -> tuple[float, float] | None:
     """The start time of the last `window_s` of tracked frames and the median torso length in
     them; None when the history covers too little of the window to judge."""
@@ -287,7 +287,7 @@ def _window(
 
 
 def _motion(
-    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: History | None
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: RecentFrames | None
 ) -> float:
     """How far the roles wander over the last `window_s`: for each role, the 90th percentile
     of its distance from its median position, in torso lengths; the largest role counts.
@@ -332,7 +332,7 @@ def count_turns(values: np.ndarray, amplitude: float) -> int:
 
 
 def _bounce(
-    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: History | None
+    params: dict[str, Any], landmarks: Landmarks, body: BodyFrame, history: RecentFrames | None
 ) -> float:
     """How many times the roles turned back over the last `window_s` by at least `amplitude`
     torso lengths, along the axis (relative to the `reference` role when given, so the camera

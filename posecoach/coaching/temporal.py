@@ -156,7 +156,7 @@ class HoldTimer:
         return events
 
 
-class Phase(enum.Enum):
+class RepPhase(enum.Enum):
     """Where a rep counter is: not yet armed at rest, at rest, moving, or at the peak."""
 
     UNARMED = "unarmed"
@@ -190,7 +190,7 @@ class RepCounter:
     def __init__(self, counter: Counter, settings: RepSettings | None = None) -> None:
         self.counter = counter
         self.settings = settings or RepSettings()
-        self.phase = Phase.UNARMED
+        self.phase = RepPhase.UNARMED
         self.reps = 0
         self.best: float | None = None  # the furthest value of any counted rep
         self._rest_since_ms: float | None = None
@@ -225,11 +225,11 @@ class RepCounter:
                 self._last_value_ms is not None
                 and timestamp_ms - self._last_value_ms > s.max_gap_s * 1000
             ):
-                self.phase, self._rest_since_ms = Phase.UNARMED, None
+                self.phase, self._rest_since_ms = RepPhase.UNARMED, None
             return []
         self._last_value_ms = timestamp_ms
         events: list[Event] = []
-        if self.phase is Phase.UNARMED:
+        if self.phase is RepPhase.UNARMED:
             if not self._at_rest(value):
                 self._rest_since_ms = None
                 self._rest_values.clear()
@@ -238,22 +238,22 @@ class RepCounter:
                 self._rest_since_ms = timestamp_ms
             self._rest_values.append(value)
             if timestamp_ms - self._rest_since_ms >= s.arm_s * 1000:
-                self.phase = Phase.REST
+                self.phase = RepPhase.REST
             return events
         if self._at_rest(value):
-            if self.phase is Phase.PEAK:
+            if self.phase is RepPhase.PEAK:
                 events.append(self._finish(timestamp_ms))
-            elif self.phase is Phase.MOVING and self._partial():
+            elif self.phase is RepPhase.MOVING and self._partial():
                 events.append(Event(EventKind.REP_PARTIAL, timestamp_ms))
-            self.phase = Phase.REST
+            self.phase = RepPhase.REST
             self._rest_values.append(value)
             return events
-        if self.phase is Phase.REST:
-            self.phase, self._left_rest_ms, self._extreme = Phase.MOVING, timestamp_ms, value
+        if self.phase is RepPhase.REST:
+            self.phase, self._left_rest_ms, self._extreme = RepPhase.MOVING, timestamp_ms, value
         if self._extreme is None or self._further(value, self._extreme):
             self._extreme = value
-        if self._at_peak(value) and self.phase is Phase.MOVING:
-            self.phase = Phase.PEAK
+        if self._at_peak(value) and self.phase is RepPhase.MOVING:
+            self.phase = RepPhase.PEAK
             events.append(Event(EventKind.REP_PEAK, timestamp_ms))
         return events
 

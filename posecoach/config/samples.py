@@ -19,7 +19,7 @@ def samples_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class Sample:
+class BundledSample:
     """A bundled clip and what its truth file says about it."""
 
     name: str
@@ -38,17 +38,17 @@ def _describe(truth: dict[str, Any]) -> str:
     return f"{truth['pose']} ({truth['mode']}{where}, {form}, {truth['view']} view)"
 
 
-def bundled_samples(folder: Path | None = None) -> dict[str, Sample]:
+def bundled_samples(folder: Path | None = None) -> dict[str, BundledSample]:
     """Sample name -> sample, for every clip in the folder that has a truth sidecar."""
     folder = folder or samples_dir()
-    found: dict[str, Sample] = {}
+    found: dict[str, BundledSample] = {}
     for video in sorted(folder.glob(f"*{_VIDEO_SUFFIX}")):
         truth_path = video.with_name(f"{video.stem}.truth.json")
         if not truth_path.is_file():
             continue
         try:
             truth = json.loads(truth_path.read_text(encoding="utf-8"))
-            found[video.stem] = Sample(
+            found[video.stem] = BundledSample(
                 name=video.stem,
                 video=video,
                 truth=truth_path,

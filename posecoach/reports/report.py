@@ -15,9 +15,9 @@ from posecoach.coaching.rules import Rule, RuleResult, When
 from posecoach.coaching.temporal import EventKind
 from posecoach.reports.summary import (
     Cue,
-    Event,
     Fault,
     OverrideSummary,
+    ReportEvent,
     RuleCount,
     SideDifference,
     SideSummary,
@@ -65,7 +65,7 @@ class SessionReport:
     _open_faults: dict[str, _Fault] = field(default_factory=dict)
     # Per side, each rule's values while in position (for the side comparison): a sample of
     # bounded size, so a long session does not grow the report's memory.
-    _side_values: dict[str, dict[str, Sample]] = field(default_factory=dict)
+    _side_values: dict[str, dict[str, Reservoir]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._rules = {rule.id: _RuleTally() for rule in self.pose.rules}
@@ -86,7 +86,7 @@ class SessionReport:
                 for result in assessment.results:
                     if result.value is not None and result.rule.when is When.ALWAYS:
                         if result.rule.id not in values:
-                            values[result.rule.id] = Sample()
+                            values[result.rule.id] = Reservoir()
                         values[result.rule.id].add(result.value)
         rep_counted = any(e.kind is EventKind.REP_COUNTED for e in assessment.events)
         for result in assessment.results:
@@ -253,7 +253,7 @@ class SessionReport:
             rules_judged={rid: RuleCount(t.judged, t.passed) for rid, t in self._rules.items()},
             cues=tuple(Cue(cue["t_s"], cue["text"]) for cue in self.cues),
             events=tuple(
-                Event(e["t_s"], e["event"], e.get("side"))
+                ReportEvent(e["t_s"], e["event"], e.get("side"))
                 for e in self.events
                 if e["event"] != EventKind.REP_PEAK.value
             ),
@@ -275,7 +275,7 @@ class SessionReport:
         return self.summary(fps).to_dict()
 
 
-class Sample:
+class Reservoir:
     """Values seen one at a time, kept as a uniform random sample of at most `size` of them
     (every value while there are fewer): the median of a long session from bounded memory.
     The same values always give the same sample."""

@@ -22,7 +22,7 @@ from posecoach.coaching.body import Side
 from posecoach.coaching.coach import Assessment, Status
 from posecoach.coaching.posefile import Counter, PoseSpec
 from posecoach.coaching.rules import UNIT_WORDS, Rule, When, range_text
-from posecoach.coaching.temporal import Phase
+from posecoach.coaching.temporal import RepPhase
 from posecoach.config.errors import PosecoachError
 from posecoach.inputs.files import atomic_output
 
@@ -128,7 +128,7 @@ class SignalTable:
         self._frames = array("q")
         self._statuses: list[Status] = []
         self._sides: list[Side | None] = []
-        self._phases: list[Phase | None] = []
+        self._phases: list[RepPhase | None] = []
         self._values = {rule_id: array("d") for rule_id in self.rule_ids}
         self._passes = {rule_id: array("d") for rule_id in self.rule_ids}
         self._rep_signal = array("d")
@@ -191,7 +191,7 @@ class SignalTable:
         return list(self._sides)
 
     @property
-    def phases(self) -> list[Phase | None]:
+    def phases(self) -> list[RepPhase | None]:
         """Each frame's rep phase (None for a hold)."""
         return list(self._phases)
 

@@ -154,7 +154,7 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class Event:
+class ReportEvent:
     """A coaching event (`posecoach.coaching.temporal.EventKind` value) at `t_s`, on `side`
     (None: not per side)."""
 
@@ -169,7 +169,7 @@ class Event:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> Event:
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> ReportEvent:
         return cls(
             _number(data, "t_s", where),
             _text(data, "event", where, default=""),
@@ -242,7 +242,7 @@ class StretchSummary:
     rules: dict[str, float] = field(default_factory=dict)
     rules_judged: dict[str, RuleCount] = field(default_factory=dict)
     cues: tuple[Cue, ...] = ()
-    events: tuple[Event, ...] = ()
+    events: tuple[ReportEvent, ...] = ()
     faults: tuple[Fault, ...] = ()
     stride: int = 1  # every Nth frame analysed
     skipped_frames: int = 0  # frames of a damaged video that could not be decoded
@@ -356,7 +356,9 @@ class StretchSummary:
                 for rule, count in _mapping(data, "rules_judged", where).items()
             },
             cues=tuple(Cue.from_dict(item, where) for item in _objects(data, "cues", where)),
-            events=tuple(Event.from_dict(item, where) for item in _objects(data, "events", where)),
+            events=tuple(
+                ReportEvent.from_dict(item, where) for item in _objects(data, "events", where)
+            ),
             faults=tuple(Fault.from_dict(item, where) for item in _objects(data, "faults", where)),
             stride=_number(data, "stride", where, default=1),
             skipped_frames=_number(data, "skipped_frames", where, default=0),

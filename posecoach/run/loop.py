@@ -24,8 +24,8 @@ from posecoach.output.sinks import ImageSink, Key, VideoSink, WindowSink, open_f
 from posecoach.run.interrupts import StopRequest, sigint_deferred
 from posecoach.run.render import (
     Drawing,
+    FeedbackRenderer,
     FpsMeter,
-    Renderer,
     Screen,
     Snapshots,
     Timing,
@@ -116,7 +116,7 @@ def run_loop(
     """
     video: VideoSink | ImageSink | None = None
     window: WindowSink | None = None
-    renderer: Renderer | None = None
+    renderer: FeedbackRenderer | None = None
     interrupted: KeyboardInterrupt | None = None
     meter = FpsMeter()
     timing = Timing(realtime=source.realtime)
@@ -127,7 +127,7 @@ def run_loop(
                 video = open_frame_sink(video_path, video_fps)
             if window_title:
                 window = WindowSink(window_title)
-            renderer = Renderer(video, window is not None, mirror, timing)
+            renderer = FeedbackRenderer(video, window is not None, mirror, timing)
             screen = Screen(window, renderer) if window is not None else None
             idle = screen.refresh if screen is not None else None
             with lead.frames(stop, idle) as found:
@@ -169,7 +169,7 @@ def _finish(
     lead: Lead[Any, R],
     timing: Timing,
     source: FrameSource,
-    renderer: Renderer | None,
+    renderer: FeedbackRenderer | None,
     video: VideoSink | ImageSink | None,
     window: WindowSink | None,
 ) -> R:

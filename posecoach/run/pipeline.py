@@ -24,8 +24,8 @@ from posecoach.run.interrupts import StopRequest
 from posecoach.run.loop import Lead, run_loop
 from posecoach.run.render import (
     Drawing,
+    FeedbackRenderer,
     FpsMeter,
-    Renderer,
     Screen,
     Snapshot,
     Snapshots,
@@ -37,9 +37,9 @@ from posecoach.run.stream import landmark_stream
 
 __all__ = [
     "Drawing",
+    "FeedbackRenderer",
     "FpsMeter",
     "Outputs",
-    "Renderer",
     "Screen",
     "SessionResult",
     "Snapshot",

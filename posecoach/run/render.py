@@ -1,4 +1,4 @@
-"""Showing the coaching as it goes: the drawing thread (`Renderer`) that draws each analysed
+"""Showing the coaching as it goes: the drawing thread (`FeedbackRenderer`) that draws each analysed
 frame's feedback and writes the video, the window shown from the coach's thread (`Screen`,
 `wait_while_paused`), the best and worst moments kept as pictures (`Snapshots`), and how
 fast it all went (`Timing`, `FpsMeter`).
@@ -166,7 +166,7 @@ class Drawing:
     snapshots: Snapshots | None = None  # where the snapshot goes (None: the renderer's)
 
 
-class Renderer:
+class FeedbackRenderer:
     """Draws the feedback over each analysed frame and writes it to the video, in a thread of
     its own, so the analysis never waits for drawing or encoding. With a window, the newest
     drawing is kept for the window to show (from the thread that owns it). Snapshots of the
@@ -280,7 +280,7 @@ class Screen:
     also while the coach waits for the model (`refresh` is called then), and the keys
     pressed meanwhile, kept for the loop (`key`)."""
 
-    def __init__(self, window: WindowSink, renderer: Renderer) -> None:
+    def __init__(self, window: WindowSink, renderer: FeedbackRenderer) -> None:
         self.window = window
         self.renderer = renderer
         self.shown: np.ndarray | None = None  # the drawing on screen

@@ -46,7 +46,7 @@ SIDES = ("left", "right")
 _SETUP_OK = (Status.IN_POSITION, Status.NOT_IN_POSITION)
 
 
-class Phase(enum.Enum):
+class StepPhase(enum.Enum):
     INTRO = "intro"  # the stretch's name and how to do it
     SETUP = "setup"  # waiting for the camera to see the body as the stretch needs
     COUNTDOWN = "countdown"
@@ -127,7 +127,7 @@ class Guide:
     failure: str | None = None
     runs: list[StretchRun] = field(init=False)
     timeline: list[TimelineEntry] = field(default_factory=list)
-    phase: Phase = Phase.INTRO
+    phase: StepPhase = StepPhase.INTRO
     index: int = 0
     ended_by: str = "routine complete"
     _phase_ms: float | None = None
@@ -147,7 +147,7 @@ class Guide:
 
     @property
     def done(self) -> bool:
-        return self.phase is Phase.DONE
+        return self.phase is StepPhase.DONE
 
     @property
     def step(self) -> Step:
@@ -159,9 +159,9 @@ class Guide:
         if self.done:
             return
         now = 0.0 if self._last_ms is None else self._last_ms
-        if self.phase is Phase.REST:
+        if self.phase is StepPhase.REST:
             self._log("skip", "Rest skipped", now)
-            self._enter(Phase.INTRO, now)
+            self._enter(StepPhase.INTRO, now)
             return
         run = self.runs[self.index]
         run.status = "skipped"
@@ -175,12 +175,12 @@ class Guide:
         during a rest, the stretch just finished."""
         if self.done:
             return
-        if self.phase is Phase.REST:
+        if self.phase is StepPhase.REST:
             self.index -= 1
             self._coach = None
         self.runs[self.index] = StretchRun(self.step, self.index + 1)
         self._log("repeat", f"Again: {self.step.pose.name}")
-        self._enter(Phase.INTRO, 0.0 if self._last_ms is None else self._last_ms)
+        self._enter(StepPhase.INTRO, 0.0 if self._last_ms is None else self._last_ms)
 
     def mute(self, muted: bool) -> None:
         """Form cues off or on, for this stretch's coach and every later one."""
@@ -196,7 +196,7 @@ class Guide:
                 run.status = "stopped"
                 run.report.ended_by, run.report.complete = reason, False
             self.ended_by = reason
-            self.phase = Phase.DONE
+            self.phase = StepPhase.DONE
 
     @property
     def complete(self) -> bool:
@@ -215,13 +215,13 @@ class Guide:
     def feed(self, landmarks: Landmarks | None, timestamp_ms: float, index: int) -> Moment:
         if self._first_ms is None:
             self._first_ms = timestamp_ms
-            self._enter(Phase.INTRO, timestamp_ms)
+            self._enter(StepPhase.INTRO, timestamp_ms)
         self._last_ms = timestamp_ms
         step = self.step
         coach = self._coach_for(step)
         assessment = coach.update(landmarks, timestamp_ms, index)
         run = self.runs[self.index]
-        counting = self.phase is Phase.WORK
+        counting = self.phase is StepPhase.WORK
         if counting:
             assert run.report is not None and run.signals is not None
             run.report.add(assessment)
@@ -254,23 +254,23 @@ class Guide:
         has been right for a second."""
         assert self._phase_ms is not None
         elapsed_s = (now - self._phase_ms) / 1000
-        if self.phase is Phase.INTRO and elapsed_s >= self._phase_s:
-            self._enter(Phase.SETUP, now)
-        elif self.phase is Phase.SETUP:
+        if self.phase is StepPhase.INTRO and elapsed_s >= self._phase_s:
+            self._enter(StepPhase.SETUP, now)
+        elif self.phase is StepPhase.SETUP:
             if assessment.status in _SETUP_OK:
                 self._steady_ms = now if self._steady_ms is None else self._steady_ms
                 steady_s = (now - self._steady_ms) / 1000
                 if steady_s >= SETUP_STEADY_S and elapsed_s >= self._phase_s:
-                    self._enter(Phase.COUNTDOWN, now)
+                    self._enter(StepPhase.COUNTDOWN, now)
             else:
                 self._steady_ms = None
-        elif self.phase is Phase.COUNTDOWN:
+        elif self.phase is StepPhase.COUNTDOWN:
             if elapsed_s >= self._phase_s:
                 self._start_work(now)
-        elif self.phase is Phase.REST:
+        elif self.phase is StepPhase.REST:
             rest_s = self.runs[self.index - 1].step.rest_s if self.index > 0 else 0.0
             if elapsed_s >= rest_s:
-                self._enter(Phase.INTRO, now)
+                self._enter(StepPhase.INTRO, now)
 
     def _start_work(self, now: float) -> None:
         step, run = self.step, self.runs[self.index]
@@ -282,7 +282,7 @@ class Guide:
         run.started_ms = now
         self._units = {}
         first = "Go: start on either side" if step.per_side else "Go"
-        self._enter(Phase.WORK, now, first)
+        self._enter(StepPhase.WORK, now, first)
 
     def _follow_work(self, assessment: Assessment, now: float) -> None:
         """Count the units (reps, or holds of hold_s) per side; prompt side switches; end
@@ -343,43 +343,43 @@ class Guide:
             else:
                 self._log("routine_done", f"{self.routine.name}: complete", now)
                 self._pending_say = f"{self.routine.name} complete. Well done."
-            self.phase = Phase.DONE
+            self.phase = StepPhase.DONE
             return
         previous = self.routine.steps[self.index - 1]
         if rest and previous.rest_s > 0:
-            self._enter(Phase.REST, now)
+            self._enter(StepPhase.REST, now)
         else:
-            self._enter(Phase.INTRO, now)
+            self._enter(StepPhase.INTRO, now)
 
     # -- Messages --------------------------------------------------------------------------
 
-    def _enter(self, phase: Phase, now: float, text: str | None = None) -> None:
+    def _enter(self, phase: StepPhase, now: float, text: str | None = None) -> None:
         """Start `phase`: log it and say what it says. A phase with words lasts at least as
         long as they take to say, so the next phase's words do not cut them off."""
         self.phase = phase
         self._phase_ms = now
         self._steady_ms = None
         step = self.step
-        if phase is Phase.INTRO:
+        if phase is StepPhase.INTRO:
             total = len(self.routine.steps)
             text = f"{self.index + 1}/{total} {step.pose.name}: {step.amount_text}"
             self._log("intro", text, now)
             self._pending_say = f"{step.pose.name}, {step.amount_text}. {step.howto}"
             self._phase_s = max(self.routine.intro_s, self._speech_s(self._pending_say))
-        elif phase is Phase.SETUP:
+        elif phase is StepPhase.SETUP:
             text = _setup_text(step.pose)
             self._log("setup", text, now)
             self._pending_say = text
             self._phase_s = self._speech_s(text)
-        elif phase is Phase.COUNTDOWN:
+        elif phase is StepPhase.COUNTDOWN:
             count = ", ".join(str(n) for n in range(math.ceil(self.routine.countdown_s), 0, -1))
             self._log("countdown", "Get into position", now)
             self._pending_say = f"Get into position: {count}" if count else None
             speech_s = self._speech_s(self._pending_say) if self._pending_say else 0.0
             self._phase_s = max(self.routine.countdown_s, speech_s)
-        elif phase is Phase.WORK:
+        elif phase is StepPhase.WORK:
             self._say(text or "Go", now, kind="start")
-        elif phase is Phase.REST:
+        elif phase is StepPhase.REST:
             rest_s = self.routine.steps[self.index - 1].rest_s
             text = f"Rest {rest_s:g} s. Next: {step.pose.name}"
             self._log("rest", text, now)
@@ -395,19 +395,19 @@ class Guide:
         assert self._phase_ms is not None
         elapsed_s = (now - self._phase_ms) / 1000
         step = self.step
-        if self.phase is Phase.INTRO:
+        if self.phase is StepPhase.INTRO:
             total = len(self.routine.steps)
             return f"{self.index + 1}/{total} {step.pose.name}: {step.amount_text}\n{step.howto}"
-        if self.phase is Phase.SETUP:
+        if self.phase is StepPhase.SETUP:
             return _setup_text(step.pose)
-        if self.phase is Phase.COUNTDOWN:
+        if self.phase is StepPhase.COUNTDOWN:
             left = max(math.ceil(self._phase_s - elapsed_s), 1)
             return f"Get into position: {left}"
-        if self.phase is Phase.REST:
+        if self.phase is StepPhase.REST:
             rest_s = self.routine.steps[self.index - 1].rest_s
             left = max(math.ceil(rest_s - elapsed_s), 1)
             return f"Rest {left} s. Next: {step.pose.name}"
-        if self.phase is Phase.DONE:
+        if self.phase is StepPhase.DONE:
             return f"{self.routine.name} complete"
         if self._note is not None and now < self._note.until_ms:
             return self._note.text

@@ -43,7 +43,7 @@ from posecoach import __version__
 from posecoach.coaching.body import BodyFrame, Side, torso_length_px
 from posecoach.coaching.coach import hold_settings
 from posecoach.coaching.posefile import Mode, PoseSpec, View
-from posecoach.coaching.rules import History
+from posecoach.coaching.rules import RecentFrames
 from posecoach.coaching.stillness import Stillness
 from posecoach.coaching.temporal import HoldTimer
 from posecoach.config.defaults import COACH_SETTINGS, CoachSettings
@@ -365,7 +365,7 @@ class Clip:
         landmarks: Landmarks,
         body: BodyFrame,
         in_frame: np.ndarray | None,
-        history: History,
+        history: RecentFrames,
     ) -> tuple[dict[str, float | None], dict[str, bool | None]]:
         history.add(landmarks, body)
         values: dict[str, float | None] = {}
@@ -571,7 +571,7 @@ def spec_from_truth(truth: dict[str, Any]) -> ClipSpec:
 
 # Recent frames as the camera and as the stretch's own view see them, and the stillness of the
 # body in that view.
-_Memory = tuple[History, History, Stillness]
+_Memory = tuple[RecentFrames, RecentFrames, Stillness]
 
 
 def _histories() -> _Memory:
@@ -579,7 +579,7 @@ def _histories() -> _Memory:
     in position after its first `settle_s`, and stillness looks back `still_window_s`."""
     settle_s = COACH_SETTINGS["settle_s"].default
     window_s = COACH_SETTINGS["still_window_s"].default
-    return History(settle_s=settle_s), History(settle_s=settle_s), Stillness(window_s)
+    return RecentFrames(settle_s=settle_s), RecentFrames(settle_s=settle_s), Stillness(window_s)
 
 
 def _canonical(points_m: np.ndarray, face_on: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -102,7 +102,7 @@ class OneEuro:
         self._last_ns = None
 
 
-class LandmarkSmoother:
+class TrackingSmoother:
     """LandmarksSmoothingCalculator with a One Euro filter, on normalised landmarks: x and y
     are filtered in pixels (z scaled as x), the speed divided by the object's size in pixels,
     so a person far away is smoothed as one close by. `scaled=False` filters the values as

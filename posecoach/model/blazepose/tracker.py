@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from posecoach.model.blazepose import graph
-from posecoach.model.blazepose.filters import LandmarkSmoother, VisibilitySmoother, legacy_time_ns
+from posecoach.model.blazepose.filters import TrackingSmoother, VisibilitySmoother, legacy_time_ns
 from posecoach.model.blazepose.models import ModelFiles, TfliteModel
 
 DETECTOR_INPUT = (1, graph.DETECTOR_SIZE, graph.DETECTOR_SIZE, 3)
@@ -72,9 +72,9 @@ class BlazePoseTracker:
         self._frames_given = 0  # frames processed: the legacy clock's ticks
         self.detector_runs = 0  # frames the detector ran on
         self._visibility = VisibilitySmoother(VISIBILITY_ALPHA)
-        self._landmarks = LandmarkSmoother(*LANDMARK_FILTER)
-        self._world = LandmarkSmoother(*WORLD_FILTER, scaled=False)
-        self._aux = LandmarkSmoother(*TRACKING_FILTER)
+        self._landmarks = TrackingSmoother(*LANDMARK_FILTER)
+        self._world = TrackingSmoother(*WORLD_FILTER, scaled=False)
+        self._aux = TrackingSmoother(*TRACKING_FILTER)
 
     def process(self, image_bgr: np.ndarray) -> PoseFound | None:
         """The landmarks in one BGR uint8 frame, or None when nobody is found."""
