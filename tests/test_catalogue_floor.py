@@ -9,7 +9,7 @@ from modelruns import assert_holds_match, generated_run, small
 from posecoach.coaching.coach import Status
 from posecoach.synth.clip import ClipSpec
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.synth]
 
 HOLD_S = 6.0
 

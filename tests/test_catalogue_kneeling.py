@@ -8,7 +8,7 @@ from modelruns import assert_holds_match, generated_run, small
 
 from posecoach.coaching.coach import Status
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.synth]
 
 HOLD_S = 6.0
 FPS = 15.0

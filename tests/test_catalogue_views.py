@@ -13,7 +13,7 @@ from posecoach.coaching.coach import Status
 from posecoach.coaching.posefile import View, load_pose
 from posecoach.synth.stretches import STRETCH_MOTIONS
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.synth]
 
 # Lying down, a camera straight at the feet barely finds the person at all (see the README's
 # benchmark), so floor stretches are filmed from 75 deg round toward the feet instead.

@@ -18,6 +18,9 @@ from posecoach.synth.evalset import (
 )
 from posecoach.synth.stretches import STRETCH_MOTIONS
 
+# The synthetic performer: its scripts, its renders and the coach on them.
+pytestmark = pytest.mark.synth
+
 FULL = eval_set_specs(seeds=1)
 CORRECT = [c for c in FULL if c.name.endswith("_correct_s0")]
 
@@ -109,7 +112,6 @@ def test_each_correct_clip_drops_out_in_the_middle_of_its_first_hold(clip):
     assert all(start_s <= f.t_s < start_s + duration_s for f in dropped)
 
 
-@pytest.mark.synth
 def test_write_eval_set_writes_clips_and_labels_and_keeps_what_is_there(tmp_path):
     clips = [tiny(by_name(FULL)[name]) for name in ("constructive_rest_correct_s0",)]
     reports: list[tuple[str, bool]] = []
@@ -152,7 +154,6 @@ def test_write_eval_set_writes_clips_and_labels_and_keeps_what_is_there(tmp_path
     assert json.loads(truth.read_text())["spec"]["seed"] == 3
 
 
-@pytest.mark.synth
 def test_write_eval_set_in_parallel(tmp_path):
     clips = [tiny(by_name(FULL)[n]) for n in ("bridge_partial_rep_s0", "bridge_setup_only_s0")]
     labels_path = write_eval_set(tmp_path, clips, workers=2)

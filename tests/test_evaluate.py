@@ -672,6 +672,7 @@ def row_by_clip(report: dict, clip: str, pose: str) -> dict:
 
 
 @pytest.mark.model
+@pytest.mark.synth
 def test_eval_generated_clips_against_their_truth(tmp_path, capsys):
     from posecoach.synth.clip import ClipSpec, write_clip
 

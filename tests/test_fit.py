@@ -68,6 +68,7 @@ def test_the_counter_is_fitted_to_rep_counts():
 
 
 @pytest.mark.model
+@pytest.mark.synth
 def test_fit_recovers_the_threshold_generated_clips_were_judged_with(tmp_path, capsys):
     # The truth of these clips comes from a pose file whose front knee may open to 112 deg;
     # kneeling down, the knee closes through 112 deg, so the labels pin that threshold.

@@ -30,6 +30,9 @@ from posecoach.synth.kneeling import KneelForm, half_kneel
 from posecoach.synth.motion import Phase
 from posecoach.synth.stretches import STRETCH_MOTIONS
 
+# The synthetic performer: its scripts, its renders and the coach on them.
+pytestmark = pytest.mark.synth
+
 KNEEL = "half_kneeling_hip_flexor"
 
 
@@ -254,7 +257,6 @@ def dropout_clip(dropouts=(DROPOUT,), **changes) -> Clip:
     return Clip(dataclasses.replace(spec, **changes), load_pose(KNEEL))
 
 
-@pytest.mark.synth
 def test_a_dropout_frame_shows_the_room_without_the_performer():
     clip = dropout_clip()
     room = clip.renderer.room()
@@ -345,7 +347,6 @@ def test_every_motion_has_a_pose_file_and_its_faults_are_known():
 ENCODING_LOSS_GREY = 5.0
 
 
-@pytest.mark.synth
 @pytest.mark.parametrize("name", sorted(bundled_samples()))
 def test_bundled_samples_regenerate_from_their_settings(tmp_path, name):
     """Each sample is what its recorded settings generate (as samples/README.md says): the
@@ -373,7 +374,6 @@ def test_bundled_samples_regenerate_from_their_settings(tmp_path, name):
     assert not capture.read()[0] and frames == truth["frames"]
 
 
-@pytest.mark.synth
 def test_same_seed_same_clip_bit_for_bit(tmp_path):
     pose = load_pose("bridge")
     spec = ClipSpec("bridge", reps=1, seed=11, size_wh=(160, 120), noise=3.0, lighting=True)
@@ -389,7 +389,6 @@ def test_same_seed_same_clip_bit_for_bit(tmp_path):
 # -- the command line --------------------------------------------------------------------------
 
 
-@pytest.mark.synth
 def test_synth_writes_clip_and_truth(tmp_path, capsys):
     out = tmp_path / "clip.mp4"
     code = main(

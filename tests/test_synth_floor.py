@@ -26,6 +26,9 @@ from posecoach.synth.floor import (
 from posecoach.synth.motion import Phase
 from posecoach.synth.stretches import STRETCH_MOTIONS
 
+# The synthetic performer: its scripts, its renders and the coach on them.
+pytestmark = pytest.mark.synth
+
 FLOOR_STRETCHES = (
     "supine_knee_to_chest",
     "lying_leg_lift",

@@ -14,6 +14,9 @@ from posecoach.synth.motion import Phase
 from posecoach.synth.postures import arm_reaching
 from posecoach.synth.render import Box, Look, Renderer
 
+# The synthetic performer: its scripts, its renders and the coach on them.
+pytestmark = pytest.mark.synth
+
 STRETCHES = (
     "standing_hip_flexor",
     "low_lunge_twist",

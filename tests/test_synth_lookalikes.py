@@ -28,6 +28,9 @@ from posecoach.synth.lookalikes import LOOKALIKES, knee_floor_radius
 from posecoach.synth.motion import Phase
 from posecoach.synth.stretches import STRETCH_MOTIONS
 
+# The synthetic performer: its scripts, its renders and the coach on them.
+pytestmark = pytest.mark.synth
+
 SEEDS = (0, 3)
 FPS = 5.0  # coarse sampling keeps these fast; the motion is smooth between samples
 CATALOGUE = set(STRETCH_MOTIONS)  # every stretch
@@ -434,7 +437,6 @@ def tiny(spec: ClipSpec) -> ClipSpec:
     return dataclasses.replace(spec, size_wh=(96, 72), fps=4.0, hold_s=1.0, reps=1)
 
 
-@pytest.mark.synth
 def test_writing_a_lookalike_writes_its_video_truth_and_label(tmp_path):
     clip = lookalike_clip("plank")
     clip = dataclasses.replace(clip, spec=tiny(clip.spec))
@@ -456,7 +458,6 @@ def test_writing_a_lookalike_writes_its_video_truth_and_label(tmp_path):
     assert spec_from_truth(truth) == clip.spec
 
 
-@pytest.mark.synth
 def test_the_spec_names_a_movement_only_for_a_lookalike(tmp_path):
     stretch = ClipSpec("bridge", reps=1, size_wh=(96, 72), fps=4.0)
     truth = write_clip(stretch, load_pose("bridge"), tmp_path / "bridge.mp4")
@@ -468,7 +469,6 @@ def test_the_spec_names_a_movement_only_for_a_lookalike(tmp_path):
         ClipSpec("bridge", movement="plank", fault="arched").check()
 
 
-@pytest.mark.synth
 def test_synth_command_renders_a_lookalike(tmp_path, capsys):
     out = tmp_path / "dog.mp4"
     args = ["synth", "--movement", "downward_dog", "--out", str(out), "--hold", "1"]

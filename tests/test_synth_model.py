@@ -11,7 +11,7 @@ from modelruns import KNEEL, assert_holds_match, generated_run, sample_run, smal
 from posecoach.cli.main import EXIT_OK, main
 from posecoach.coaching.coach import Status
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.synth]
 
 # -- the bundled samples -----------------------------------------------------------------------
 
