@@ -1,4 +1,4 @@
-"""Stage 5, what is kept: the session report (`report`), the per-frame signals and their
-plot (`signals`), the HTML report (`htmlreport`) and the history across sessions
-(`history`).
+"""Stage 6, what is kept: the session report as it is collected (`report`) and its typed
+summary, the JSON every later reader reads (`summary`), the per-frame signals and their plot
+(`signals`), the HTML report (`htmlreport`) and the history across sessions (`history`).
 """

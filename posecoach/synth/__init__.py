@@ -1,8 +1,9 @@
-"""The synthetic performer: generated stretch clips with exact ground truth.
+"""Stage 8, the synthetic performer: generated stretch clips with exact ground truth.
 
-`figure` (the body and its kinematics) -> `stretches`, `lookalikes` and `motion` (what it
-does over time) -> `camera` and `render` (how it looks) -> `clip` (the video and its truth
-sidecar).
+`figure` (the body and its kinematics) and `postures` -> `stretches` (with `kneeling` and
+`floor`), `lookalikes` and `motion` (what it does over time) -> `camera` and `render` (how it
+looks) -> `clip` (the video and its truth sidecar) -> `evalset` (a labelled set of clips for
+`posecoach eval`).
 """
 
 # The look-alike exercises' ids, in the order `lookalikes.LOOKALIKES` defines them: here, so
