@@ -1,6 +1,9 @@
-"""Drawing the coaching feedback over a frame: `annotate(image, assessment, ...) -> image`.
+"""Drawing over a frame: the body (`draw_body`: the skeleton, each rule's joints in its
+verdict's colour), a message across the middle (`banner`), and the developer's view of one
+frame (`annotate`: the body with its measured angles and a panel of rule ids, as `posecoach
+tune` shows it). The coach's own screen is laid out by `posecoach.output.layout`.
 
-Style lives in `OverlayStyle`; sizes scale with the frame height so the overlay reads the
+Style lives in `OverlayStyle`; sizes scale with the frame height so the drawing reads the
 same on a 480p webcam and a 1080p video.
 """
 
@@ -127,19 +130,36 @@ def annotate(
     text stays readable. `timing` is a line about speed for the panel ("28 fps  41 ms").
     """
     style = style or OverlayStyle()
+    canvas = draw_body(image, landmarks, assessment, mirror=mirror, values=True, style=style)
+    height = canvas.shape[0]
+    scale = max(height * style.font_scale_per_px, 0.35)
+    thick = max(round(height * style.line_per_px), 1)
+    _draw_panel(canvas, pose, assessment, timing, style, scale, thick)
+    if assessment.prompt:
+        _draw_prompt(canvas, assessment, style, scale, thick)
+    return canvas
+
+
+def draw_body(
+    image: np.ndarray,
+    landmarks: Landmarks | None,
+    assessment: Assessment,
+    *,
+    mirror: bool = False,
+    values: bool = False,
+    style: OverlayStyle | None = None,
+) -> np.ndarray:
+    """A copy of `image` (flipped left-right with `mirror`) with the skeleton and each rule's
+    joints in its verdict's colour; with `values`, the measured angles beside their joints."""
+    style = style or OverlayStyle()
     canvas = cv2.flip(image, 1) if mirror else image.copy()
     height = canvas.shape[0]
     scale = max(height * style.font_scale_per_px, 0.35)
     thick = max(round(height * style.line_per_px), 1)
     radius = max(round(height * style.joint_per_px), 2)
-
     points = _draw_skeleton(canvas, landmarks, mirror, style, thick)
     if points is not None and assessment.body is not None:
-        _draw_rules(canvas, points, assessment, style, scale, thick, radius)
-
-    _draw_panel(canvas, pose, assessment, timing, style, scale, thick)
-    if assessment.prompt:
-        _draw_prompt(canvas, assessment, style, scale, thick)
+        _draw_rules(canvas, points, assessment, style, scale, thick, radius, values)
     return canvas
 
 
@@ -151,6 +171,7 @@ def _draw_rules(
     scale: float,
     thick: int,
     radius: int,
+    values: bool,
 ) -> None:
     body = assessment.body
     assert body is not None
@@ -169,7 +190,8 @@ def _draw_rules(
             cv2.circle(canvas, tuple(center), radius, color, -1, cv2.LINE_AA)
         vertex = result.rule.spec.vertex(result.rule.params)
         if (
-            result.rule.spec.draws_value
+            values
+            and result.rule.spec.draws_value
             and result.value is not None
             and vertex is not None
             and vertex not in drawn_values
