@@ -27,6 +27,7 @@ hold_s = 20
 
 [[rules]]
 id = "front_knee"
+label = "Front knee at 90°"
 kind = "angle"
 joints = ["front_hip", "front_knee", "front_ankle"]
 min_deg = 80
@@ -37,6 +38,7 @@ cue = "Knee at 90"
 
 [[rules]]
 id = "stance"
+label = "Feet close together"
 kind = "distance"
 between = ["front_ankle", "back_knee"]
 max_torso = 0.05
