@@ -27,6 +27,7 @@ hold_s = 20
 
 [[rules]]
 id = "front_knee"
+label = "Front knee at 90°"
 kind = "angle"
 joints = ["front_hip", "front_knee", "front_ankle"]
 min_deg = 80
@@ -37,6 +38,7 @@ cue = "Knee at 90"
 
 [[rules]]
 id = "stance"
+label = "Feet close together"
 kind = "distance"
 between = ["front_ankle", "back_knee"]
 max_torso = 0.05
@@ -54,7 +56,7 @@ def error_line(capsys) -> str:
 def write(folder: Path, name: str, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -124,6 +126,7 @@ def test_poses_show_bridge_explains_every_rule(capsys):
         else:
             threshold = f"at most {high:g} {unit}"
         assert f"passes at   {threshold}\n" in block + "\n", block
+        assert block.splitlines()[0] == f'  {rule.id}: "{rule.label}"'
         assert f'cue         "{rule.cue}"' in block
         assert ("gate (defines the position)" in block) == rule.gate
         assert ("judged at the top of each rep" in block) == (rule.when.value == "top")
@@ -142,6 +145,10 @@ def test_poses_show_a_user_stretch_with_a_new_rule_kind(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "20 s hold per side" in out and "the working side is the back leg's side" in out
     stance = rule_blocks(out)["stance"]
+    assert stance.splitlines()[:2] == [
+        '  stance: "Feet close together"',
+        "    is          a form check, judged in every frame, priority 2",
+    ]
     assert "distance: distance between two roles" in stance
     assert "between front ankle, back knee; axis any (default)" in stance
     assert "passes at   at most 0.05 torso lengths" in stance and "form check" in stance

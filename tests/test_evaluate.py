@@ -48,6 +48,7 @@ hold_s = 20
 
 [[rules]]
 id = "knee_90"
+label = "Front knee at 90°"
 kind = "angle"
 joints = ["front_hip", "front_knee", "front_ankle"]
 min_deg = 80
@@ -58,6 +59,7 @@ cue = "Knee at 90"
 
 [[rules]]
 id = "upright"
+label = "Torso upright"
 kind = "inclination"
 segment = ["mid_hip", "mid_shoulder"]
 max_deg = 15
@@ -66,6 +68,7 @@ cue = "Chest up"
 
 [[rules]]
 id = "stance"
+label = "Feet close together"
 kind = "distance"
 between = ["front_ankle", "back_knee"]
 max_torso = 0.05
@@ -90,6 +93,7 @@ peak = 165
 
 [[rules]]
 id = "lying"
+label = "Lying on your back"
 kind = "inclination"
 segment = ["mid_hip", "mid_shoulder"]
 min_deg = 45
@@ -99,6 +103,7 @@ cue = "Lie down"
 
 [[rules]]
 id = "lift"
+label = "Hips up in a line"
 kind = "angle"
 joints = ["near_shoulder", "near_hip", "near_knee"]
 open_toward = "up"
@@ -109,6 +114,7 @@ cue = "Hips higher"
 
 [[rules]]
 id = "no_arch"
+label = "Back not arched"
 kind = "angle"
 joints = ["near_shoulder", "near_hip", "near_knee"]
 open_toward = "up"
@@ -126,8 +132,8 @@ OUT = Status.NOT_IN_POSITION
 def pose_dir(tmp_path) -> Path:
     folder = tmp_path / "poses"
     folder.mkdir()
-    (folder / "test_hold.toml").write_text(HOLD_POSE)
-    (folder / "test_reps.toml").write_text(REPS_POSE)
+    (folder / "test_hold.toml").write_text(HOLD_POSE, encoding="utf-8")
+    (folder / "test_reps.toml").write_text(REPS_POSE, encoding="utf-8")
     return folder
 
 

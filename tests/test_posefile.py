@@ -6,8 +6,10 @@ import pytest
 
 from posecoach.coaching.body import PAIRED_JOINTS, QUALIFIERS
 from posecoach.coaching.posefile import (
+    MAX_LABEL_CHARS,
     Mode,
     View,
+    builtin_pose_dir,
     load_pose,
     load_pose_file,
     parse_pose,
@@ -39,6 +41,7 @@ hold_s = 20
 
 [[rules]]
 id = "front_knee"
+label = "Front knee at 90°"
 kind = "angle"
 joints = ["front_hip", "front_knee", "front_ankle"]
 min_deg = 80
@@ -50,7 +53,7 @@ cue = "Knee at 90"
 
 def write(tmp_path: Path, text: str, name: str = "my_lunge.toml") -> Path:
     path = tmp_path / name
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -95,6 +98,7 @@ def test_rule_problems(tmp_path):
     bad += """
 [[rules]]
 id = "front_knee"
+label = "Back knee down"
 kind = "relation"
 subject = "back_knee"
 relation = "beside"
@@ -164,6 +168,51 @@ def test_gate_rules_are_judged_always_and_priorities_are_whole(tmp_path):
     assert "priority: expected a whole number, got 2.5" in text
 
 
+def test_a_rule_needs_a_short_label_of_its_own(tmp_path):
+    unlabelled = write(tmp_path, GOOD.replace('label = "Front knee at 90°"\n', ""))
+    with pytest.raises(PoseFileError) as caught:
+        load_pose_file(unlabelled)
+    assert str(caught.value) == f"{unlabelled}: rules[0] (front_knee).label: missing (a text value)"
+
+    wordy = "Front knee bent to a right angle over the ankle"
+    too_long = write(tmp_path, GOOD.replace("Front knee at 90°", wordy))
+    with pytest.raises(PoseFileError) as caught:
+        load_pose_file(too_long)
+    message = str(caught.value)
+    assert message.startswith(f"{too_long}: rules[0] (front_knee).label: ") and "\n" not in message
+    assert f"is {len(wordy)} characters, expecting at most {MAX_LABEL_CHARS}: shorten it" in message
+    exactly = write(tmp_path, GOOD.replace("Front knee at 90°", "x" * MAX_LABEL_CHARS))
+    assert load_pose_file(exactly).rules[0].label == "x" * MAX_LABEL_CHARS
+
+    twice = GOOD + (
+        '\n[[rules]]\nid = "front_knee_again"\nlabel = "Front knee at 90°"\nkind = "angle"\n'
+        'joints = ["front_hip", "front_knee", "front_ankle"]\nmin_deg = 85\npriority = 3\n'
+        'cue = "Bend the knee"\n'
+    )
+    with pytest.raises(PoseFileError) as caught:
+        load_pose_file(write(tmp_path, twice))
+    assert caught.value.problems == [
+        "rules (front_knee_again).label: duplicate label 'Front knee at 90°' "
+        "(also rule front_knee), expecting one that tells this rule apart"
+    ]
+
+
+# Labels of the stretches that ship stay a few characters inside the limit.
+SHIPPED_LABEL_CHARS = 28
+
+
+def test_every_shipped_rule_has_a_short_label_of_its_own():
+    paths = sorted(builtin_pose_dir().glob("*.toml"))
+    assert paths
+    for path in paths:
+        labels = [rule.label for rule in load_pose_file(path).rules]
+        assert len(set(labels)) == len(labels), (path.name, labels)
+        for label in labels:
+            assert 0 < len(label) <= SHIPPED_LABEL_CHARS, (path.name, label)
+            # Sentence case, and a checklist line rather than a sentence.
+            assert label[0].isupper() and not label.endswith("."), (path.name, label)
+
+
 def readme_section(title: str) -> str:
     text = README.read_text(encoding="utf-8")
     start = text.index(f"\n## {title}\n")
@@ -191,6 +240,8 @@ def test_readme_documents_every_rule_kind_key_and_qualifier():
     for name, kind in RULE_KINDS.items():
         for key in (*kind.required, *kind.optional, f"min_{kind.unit_key}", f"max_{kind.unit_key}"):
             assert f"`{key}" in rows[name], (name, key)
+    common = section[section.index("Rule keys common to every kind") :]
+    assert "`label` (" in common
     roles = section[section.index("Roles are a qualifier") :]
     for word in (*QUALIFIERS, *PAIRED_JOINTS, "nose"):
         assert f"`{word}`" in roles, word
@@ -231,8 +282,9 @@ def test_either_side_is_read_and_refused_on_rules_that_follow_each_frames_sides(
     assert load_pose_file(write(tmp_path, either)).rules[0].either_side
     assert not load_pose_file(write(tmp_path, GOOD)).rules[0].either_side
     motion = GOOD + (
-        '\n[[rules]]\nid = "still"\nkind = "motion"\nroles = ["front_hip"]\n'
-        'either_side = true\nmax_torso = 0.1\npriority = 3\ncue = "Hold still"\n'
+        '\n[[rules]]\nid = "still"\nlabel = "Hips still"\nkind = "motion"\n'
+        'roles = ["front_hip"]\neither_side = true\nmax_torso = 0.1\npriority = 3\n'
+        'cue = "Hold still"\n'
     )
     with pytest.raises(PoseFileError, match=r"rules\[1\] \(still\)\.either_side: a motion rule"):
         load_pose_file(write(tmp_path, motion))

@@ -142,6 +142,7 @@ mode = "hold"
 hold_s = 60
 [[rules]]
 id = "still"
+label = "Resting still"
 kind = "motion"
 roles = {roles}
 window_s = {window}
@@ -150,6 +151,7 @@ priority = 1
 cue = "Rest still"
 [[rules]]
 id = "feet"
+label = "Feet together"
 kind = "distance"
 between = ["left_ankle", "right_ankle"]
 axis = "{axis}"

@@ -228,8 +228,9 @@ def _show(spec: PoseSpec, overrides: Overrides | None = None) -> int:
     )
     lines += ["", *textwrap.wrap(rules_intro, TEXT_WIDTH)]
     for rule in spec.rules:
-        role = "gate (defines the position)" if rule.gate else "form check"
-        lines += ["", f"  {rule.id}: {role}, {_WHEN_TEXT[rule.when]}, priority {rule.priority}"]
+        role = "a gate (defines the position)" if rule.gate else "a form check"
+        judged = f"{role}, {_WHEN_TEXT[rule.when]}, priority {rule.priority}"
+        lines += ["", f'  {rule.id}: "{rule.label}"', *_wrapped("    is", judged, 16)]
         lines += _wrapped("    kind", f"{rule.kind}: {rule.spec.description}", 16)
         lines += _wrapped("    measures", _rule_params_text(rule, spec), 16)
         lines += _wrapped("    passes at", _threshold_text(rule, spec), 16)

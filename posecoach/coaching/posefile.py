@@ -131,7 +131,21 @@ _TOP_KEYS = {
     "turn_deg",
     "stay_s",
 }
-_RULE_COMMON = {"id", "kind", "cue", "priority", "gate", "when", "raw", "praise", "either_side"}
+_RULE_COMMON = {
+    "id",
+    "label",
+    "kind",
+    "cue",
+    "priority",
+    "gate",
+    "when",
+    "raw",
+    "praise",
+    "either_side",
+}
+# A rule's label is read as a checklist line by someone kneeling or lying 2-3 m from the screen;
+# longer than this, it no longer fits a window in letters that can be read from there.
+MAX_LABEL_CHARS = 32
 
 
 def _one_of(values: Iterable[str]) -> str:
@@ -258,6 +272,13 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
     rule_id = check.string(raw, "id", f"{where}.")
     if rule_id:
         where = f"rules[{index}] ({rule_id})"
+    label = check.string(raw, "label", f"{where}.")
+    if len(label) > MAX_LABEL_CHARS:
+        check.add(
+            f"{where}.label",
+            f"{label!r} is {len(label)} characters, expecting at most {MAX_LABEL_CHARS}: "
+            "shorten it (a checklist line must fit a window read from 3 m)",
+        )
     kind_name = check.choice(raw, "kind", f"{where}.", RULE_KINDS)
     cue = check.string(raw, "cue", f"{where}.")
     priority = check.number(raw, "priority", f"{where}.")
@@ -309,6 +330,7 @@ def _read_rule(check: _Checker, raw: Any, index: int, mode: Mode | None) -> Rule
         return None
     return Rule(
         id=rule_id,
+        label=label,
         kind=kind_name,
         cue=cue,
         priority=int(priority),
@@ -357,10 +379,18 @@ def parse_pose(data: dict[str, Any], path: Path) -> PoseSpec:
             if rule is not None:
                 rules.append(rule)
     seen: set[str] = set()
+    labelled: dict[str, str] = {}  # label -> the first rule that has it
     for rule in rules:
         if rule.id in seen:
             check.add(f"rules ({rule.id}).id", "duplicate rule id")
         seen.add(rule.id)
+        if rule.label and rule.label in labelled:
+            check.add(
+                f"rules ({rule.id}).label",
+                f"duplicate label {rule.label!r} (also rule {labelled[rule.label]}), "
+                "expecting one that tells this rule apart",
+            )
+        labelled.setdefault(rule.label, rule.id)
 
     counter = None
     raw_counter = data.get("counter")

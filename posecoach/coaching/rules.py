@@ -55,6 +55,9 @@ class Rule:
     min_value: float | None
     max_value: float | None
     params: dict[str, Any] = field(default_factory=dict)
+    # What the rule checks in a few plain words, stating the good state ("Torso upright"): a
+    # checklist line for someone who did not write the pose file. Pose files always give one.
+    label: str = ""
     raw: bool = False  # measured on the unsmoothed landmarks
     praise: str | None = None  # shown when the form this rule cued is corrected
     # Judged on either side: the rule as written, or with every side swapped (left for right,
