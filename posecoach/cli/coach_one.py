@@ -19,6 +19,7 @@ from posecoach.cli.common import (
     open_voice,
     output_file,
     save_history,
+    screen_state,
     totals_text,
     writable,
 )
@@ -51,6 +52,7 @@ class CoachOptions:
     html: Path | None = None
     record: Path | None = None
     window: bool = True
+    developer: bool = False  # rule ids, values and speed over the picture
     mute: bool = False  # no form cues or praise
     image_fps: float = 30.0  # a folder of images
     stride: int = 1  # a replay analyses every Nth frame
@@ -80,6 +82,7 @@ class CoachOptions:
             html=args.html,
             record=args.record,
             window=not args.no_window,
+            developer=bool(given.get("developer")),
             mute=args.mute,
             image_fps=given.get("image_fps", 30.0),
             stride=given.get("stride", 1),
@@ -194,6 +197,7 @@ def coach_source(
         mirror=live and options.mirror,
         on_frame=None if signals is None and progress is None else on_frame,
         voice=open_voice(muted=live and options.voice_muted) if speaks else None,
+        screen=screen_state(options.developer),
     )
     coach = Coach(pose)
     coach.muted = options.mute

@@ -17,9 +17,12 @@ from posecoach.config.errors import PosecoachError
 if TYPE_CHECKING:
     import argparse
 
+    import numpy as np
+
     from posecoach.inputs.sources import FrameSource
     from posecoach.output.speech import Voice
     from posecoach.reports.history import Saved
+    from posecoach.run.render import ScreenState
 
 DEFAULT_OUT_DIR = Path("posecoach_out")
 
@@ -153,3 +156,18 @@ def save_history(save: Callable[[], Saved]) -> None:
         return
     for message in saved.messages:
         print(f"posecoach: {message}", file=sys.stderr)
+
+
+def screen_state(developer: bool) -> ScreenState:
+    """What the window shows besides the coaching: the developer overlay as asked, and the
+    pictures of the target positions (shipped for the built-in stretches; a user's own
+    stretch with a motion script is rendered once by the synthetic performer and cached)."""
+    from posecoach.output.pictures import Pictures
+    from posecoach.run.render import ScreenState
+
+    def render(pose: PoseSpec) -> np.ndarray:
+        from posecoach.synth.picture import render_picture
+
+        return render_picture(pose)
+
+    return ScreenState(developer=developer, pictures=Pictures(render).get)

@@ -115,6 +115,11 @@ def add_coaching(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--no-window", action="store_true", help="run without a window")
     sub.add_argument(
+        "--developer",
+        action="store_true",
+        help="show rule ids, measured values and speed over the picture (d in the window)",
+    )
+    sub.add_argument(
         "--signals",
         type=Path,
         metavar="FILE.csv",
@@ -438,6 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     session.add_argument("--out", type=Path, metavar="VIDEO", help="write the annotated video")
     session.add_argument("--no-window", action="store_true", help="run without a window")
+    session.add_argument(
+        "--developer",
+        action="store_true",
+        help="show rule ids, measured values and speed over the picture (d in the window)",
+    )
     session.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
     session.add_argument("--no-voice", action="store_true", help="do not speak (v toggles)")
     session.add_argument("--no-history", action="store_true", help="keep it out of the history")

@@ -15,6 +15,7 @@ from posecoach.cli.common import (
     open_voice,
     output_file,
     save_history,
+    screen_state,
     writable,
 )
 from posecoach.cli.exitcodes import ExitCode, stopped_code
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         video_path=args.out,
         window_title=f"posecoach - {routine.name}" if show_window else None,
         mirror=live and not args.no_mirror,
+        screen=screen_state(args.developer),
     )
     print(f"posecoach session: {routine.name} ({len(routine.steps)} stretches) on {source.name}")
     try:

@@ -25,6 +25,12 @@ class Key(enum.Enum):
     VOICE = "voice"  # spoken cues on or off
     SKIP = "skip"  # a guided session: on to the next stretch
     REPEAT = "repeat"  # a guided session: this stretch again from its start
+    FULL_SCREEN = "full_screen"  # full screen or a window
+    DEVELOPER = "developer"  # the developer overlay (rule ids, values, speed) on or off
+    PICTURE = "picture"  # the picture of the target position, also while in position
+    UP = "up"  # menus: the previous item
+    DOWN = "down"  # menus: the next item
+    CHOOSE = "choose"  # menus: take the item chosen
 
 
 _KEYS = {
@@ -35,7 +41,18 @@ _KEYS = {
     ord("v"): Key.VOICE,
     ord("n"): Key.SKIP,
     ord("r"): Key.REPEAT,
+    ord("f"): Key.FULL_SCREEN,
+    ord("d"): Key.DEVELOPER,
+    ord("p"): Key.PICTURE,
+    ord("w"): Key.UP,
+    ord("s"): Key.DOWN,
+    13: Key.CHOOSE,  # Enter
+    10: Key.CHOOSE,
 }
+# Arrow keys as cv2.waitKeyEx reports them (X11 keysyms; Windows' virtual-key codes).
+_ARROWS = {0xFF52: Key.UP, 0xFF54: Key.DOWN, 0x260000: Key.UP, 0x280000: Key.DOWN}
+# The number keys 1-9 choose a menu item by its number (see `Key.number`).
+NUMBER_KEYS = {ord(str(n)): n for n in range(1, 10)}
 
 
 def has_display() -> bool:
@@ -46,24 +63,48 @@ def has_display() -> bool:
 
 
 class WindowSink:
-    """An OpenCV window; `show` returns the key pressed (q or Esc quits, space pauses, m
-    mutes or unmutes the cues, v turns the voice off or on)."""
+    """An OpenCV window, filling the screen (f: a window of its own, resizable; f again: full
+    screen). `show` returns the key pressed (q or Esc quits, space pauses, m mutes or unmutes
+    the cues, v turns the voice off or on, d the developer overlay, p the target picture).
+    `number` is the number key pressed last (1-9), for menus."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, full_screen: bool = True) -> None:
         if not has_display():
             raise PosecoachError("no screen to show a window on: add --no-window")
         self.title = title
         cv2.namedWindow(title, cv2.WINDOW_NORMAL)
+        self.full_screen = False
+        if full_screen:
+            self.toggle_full_screen()
+        self.number: int | None = None
         self._opened = True
+
+    def toggle_full_screen(self) -> None:
+        self.full_screen = not self.full_screen
+        mode = cv2.WINDOW_FULLSCREEN if self.full_screen else cv2.WINDOW_NORMAL
+        cv2.setWindowProperty(self.title, cv2.WND_PROP_FULLSCREEN, mode)
+
+    def size(self) -> tuple[int, int] | None:
+        """The window's drawing area (width, height) in pixels; None before it is shown."""
+        try:
+            _, _, width, height = cv2.getWindowImageRect(self.title)
+        except cv2.error:
+            return None
+        return (width, height) if width > 1 and height > 1 else None
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> Key:
         cv2.imshow(self.title, image)
         return self.poll(wait_ms)
 
     def poll(self, wait_ms: int = 1) -> Key:
-        code = cv2.waitKey(wait_ms)
+        code = cv2.waitKeyEx(wait_ms)
         if code >= 0:
-            return _KEYS.get(code & 0xFF, Key.NONE)
+            if code in _ARROWS:
+                return _ARROWS[code]
+            if code & 0xFF in NUMBER_KEYS and code <= 0xFF:
+                self.number = NUMBER_KEYS[code & 0xFF]
+                return Key.CHOOSE
+            return _KEYS.get(code & 0xFF, Key.NONE) if code <= 0xFFFF else Key.NONE
         if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
             return Key.QUIT  # the user closed the window
         return Key.NONE

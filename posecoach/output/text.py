@@ -74,9 +74,9 @@ def _sprite(text: str, size_px: int, colour: Colour) -> tuple[np.ndarray, np.nda
     """`text` drawn in `colour` with a black outline: BGR pixels and their coverage (0-255,
     one channel per colour channel)."""
     font = _font(size_px)
-    stroke = max(size_px // 14, 1)
+    stroke = min(max(size_px // 16, 1), 4)
     left, top, right, bottom = font.getbbox(text or " ", stroke_width=stroke)
-    width, height = max(right - left, 1), max(bottom - top, 1)
+    width, height = max(int(right - left), 1), max(int(bottom - top), 1)
     picture = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     ImageDraw.Draw(picture).text(
         (-left, -top),

@@ -27,6 +27,7 @@ from posecoach.run.render import (
     FeedbackRenderer,
     FpsMeter,
     Screen,
+    ScreenState,
     Snapshots,
     Timing,
     wait_while_paused,
@@ -106,13 +107,15 @@ def run_loop(
     video_fps: float,
     window_title: str | None,
     mirror: bool,
+    state: ScreenState | None = None,
 ) -> LoopEnd[R]:
     """Coach `source` with `lead` until the input ends, the lead is done or the user stops it.
 
     Four threads share the work: one reads frames (the camera's newest, or a file's next
     few decoded ahead), one runs the model, this one runs the lead and shows the window
     (`window_title`; None: no window, `mirror`ed for live use), one draws and writes the
-    video (`video_path` at `video_fps`). Ctrl-C and SIGTERM are acted on between frames.
+    video (`video_path` at `video_fps`), as `state` says (the developer overlay, the target
+    pictures). Ctrl-C and SIGTERM are acted on between frames.
     """
     video: VideoSink | ImageSink | None = None
     window: WindowSink | None = None
@@ -127,7 +130,7 @@ def run_loop(
                 video = open_frame_sink(video_path, video_fps)
             if window_title:
                 window = WindowSink(window_title)
-            renderer = FeedbackRenderer(video, window is not None, mirror, timing)
+            renderer = FeedbackRenderer(video, window is not None, mirror, timing, state)
             screen = Screen(window, renderer) if window is not None else None
             idle = screen.refresh if screen is not None else None
             with lead.frames(stop, idle) as found:

@@ -27,6 +27,7 @@ from posecoach.run.render import (
     FeedbackRenderer,
     FpsMeter,
     Screen,
+    ScreenState,
     Snapshot,
     Snapshots,
     Timing,
@@ -66,6 +67,8 @@ class Outputs:
     # Says each new prompt aloud (the screen's cue policy; v in the window turns it off or
     # on). Opened and closed by the caller, not by the session.
     voice: Voice | None = None
+    # The developer overlay and the target pictures (keys change it while it runs).
+    screen: ScreenState | None = None
 
 
 @dataclass
@@ -212,6 +215,7 @@ def run_session(
         source.fps / stride,
         outputs.window_title,
         outputs.mirror,
+        outputs.screen,
     )
     written = outputs.video_path if end.video_frames > 0 else None
     return SessionResult(end.report, outputs.report_path, written, end.interrupted, end.snapshots)

@@ -20,7 +20,8 @@ import numpy as np
 from posecoach.coaching.coach import Assessment, Status
 from posecoach.coaching.posefile import PoseSpec
 from posecoach.inputs.sources import Frame
-from posecoach.output.overlay import annotate, banner
+from posecoach.output.layout import ScreenView, draw_screen, video_canvas_wh
+from posecoach.output.overlay import banner
 from posecoach.output.sinks import ImageSink, Key, VideoSink, WindowSink
 from posecoach.run.interrupts import StopRequest
 
@@ -166,6 +167,21 @@ class Drawing:
     snapshots: Snapshots | None = None  # where the snapshot goes (None: the renderer's)
 
 
+@dataclass
+class ScreenState:
+    """What the screen shows besides the coaching, changed by keys while it runs: the
+    developer overlay (d), the target picture also in position (p), and where the pictures
+    of the stretches come from (`pictures(pose)`: None when there is none)."""
+
+    developer: bool = False
+    always_picture: bool = False
+    pictures: Callable[[PoseSpec], np.ndarray | None] | None = None
+
+    def view(self, pose: PoseSpec) -> ScreenView:
+        picture = self.pictures(pose) if self.pictures is not None else None
+        return ScreenView(self.developer, picture, self.always_picture)
+
+
 class FeedbackRenderer:
     """Draws the feedback over each analysed frame and writes it to the video, in a thread of
     its own, so the analysis never waits for drawing or encoding. With a window, the newest
@@ -181,11 +197,15 @@ class FeedbackRenderer:
         window: bool,
         mirror: bool,
         timing: Timing,
+        state: ScreenState | None = None,
     ) -> None:
         self._video = video
         self._window = window
         self._mirror = mirror
         self._timing = timing
+        self.state = state or ScreenState()
+        # The window's size, as last seen from the thread that owns it (None: the video's).
+        self.window_wh: tuple[int, int] | None = None
         self.snapshots = Snapshots()
         self._queue: queue.Queue[Drawing | None] = queue.Queue(4)
         self._lock = threading.Lock()
@@ -211,29 +231,38 @@ class FeedbackRenderer:
 
     def _draw(self, item: Drawing) -> None:
         recorded: np.ndarray | None = None
+        frame_h, frame_w = item.frame.image.shape[:2]
+        video_wh = video_canvas_wh((frame_w, frame_h))
+        view = self.state.view(item.pose)
 
-        def drawn(mirror: bool = False) -> np.ndarray:
-            image = annotate(
+        def drawn(canvas_wh: tuple[int, int], mirror: bool = False) -> np.ndarray:
+            image = draw_screen(
                 item.frame.image,
                 item.assessment.smoothed,  # what the rules read: drawn steady
                 item.assessment,
                 item.pose,
+                canvas_wh,
                 timing=item.timing,
                 mirror=mirror,
+                view=view,
             )
             return image if item.message is None else banner(image, item.message)
 
         if self._video is not None:
-            recorded = drawn()
+            recorded = drawn(video_wh)
             self._video.write(recorded)
         score = form_score(item.assessment)
         if item.snapshot_t_s is not None and score is not None:
             (item.snapshots or self.snapshots).offer(
-                item.snapshot_t_s, score, lambda: recorded if recorded is not None else drawn()
+                item.snapshot_t_s,
+                score,
+                lambda: recorded if recorded is not None else drawn(video_wh),
             )
         if self._window:
-            # The video is never mirrored; draw again only when the window is.
-            shown = recorded if recorded is not None and not self._mirror else drawn(self._mirror)
+            # Laid out for the window; the video is never mirrored.
+            window_wh = self.window_wh or video_wh
+            same = recorded is not None and not self._mirror and window_wh == video_wh
+            shown = recorded if same and recorded is not None else drawn(window_wh, self._mirror)
             with self._lock:
                 self._newest = (shown, item.frame.timestamp_ms)
         else:
@@ -275,6 +304,9 @@ class FeedbackRenderer:
             raise self.error
 
 
+_VIEW_KEYS = (Key.FULL_SCREEN, Key.DEVELOPER, Key.PICTURE)
+
+
 class Screen:
     """The window, shown from the coach's thread: the newest drawing as soon as it is ready,
     also while the coach waits for the model (`refresh` is called then), and the keys
@@ -287,11 +319,23 @@ class Screen:
         self._keys: collections.deque[Key] = collections.deque()
 
     def refresh(self) -> None:
+        self.renderer.window_wh = self.window.size()
         key, drawn = self.renderer.show_in(self.window)
         if drawn is not None:
             self.shown = drawn
-        if key is not Key.NONE:
+        if key in _VIEW_KEYS:
+            self.change_view(key)
+        elif key is not Key.NONE:
             self._keys.append(key)
+
+    def change_view(self, key: Key) -> None:
+        """f: full screen or a window; d: the developer overlay; p: the target picture."""
+        if key is Key.FULL_SCREEN:
+            self.window.toggle_full_screen()
+        elif key is Key.DEVELOPER:
+            self.renderer.state.developer = not self.renderer.state.developer
+        elif key is Key.PICTURE:
+            self.renderer.state.always_picture = not self.renderer.state.always_picture
 
     def key(self) -> Key:
         """The first key pressed and not handled yet (Key.NONE: none)."""

@@ -36,7 +36,7 @@ from posecoach.reports.summary import (
 )
 from posecoach.run.interrupts import StopRequest
 from posecoach.run.loop import Lead, run_loop
-from posecoach.run.render import Drawing, Snapshots, Timing
+from posecoach.run.render import Drawing, ScreenState, Snapshots, Timing
 from posecoach.run.stream import landmark_stream
 
 SESSION_VERSION = 1
@@ -459,6 +459,7 @@ class GuidedOutputs:
     video_path: Path | None = None
     window_title: str | None = None
     mirror: bool = False
+    screen: ScreenState | None = None  # the developer overlay and the target pictures
 
 
 @dataclass
@@ -570,7 +571,13 @@ def run_guided(
     started_at = datetime.now().astimezone().isoformat(timespec="seconds")
     lead = _Routine(source, estimator, guide, outputs.report_path, voice, started_at)
     end = run_loop(
-        source, lead, outputs.video_path, source.fps, outputs.window_title, outputs.mirror
+        source,
+        lead,
+        outputs.video_path,
+        source.fps,
+        outputs.window_title,
+        outputs.mirror,
+        outputs.screen,
     )
     return GuidedResult(end.report, guide.runs, end.interrupted)
 
