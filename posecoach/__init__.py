@@ -11,7 +11,8 @@ before it (`tools/check_structure.py` checks it):
    recording replays them without the model.
 4. `coaching/`: trust and smoothing of the landmarks, body roles, the rules of a pose file,
    holds and reps over time, the `Coach` that assesses each frame.
-5. `output/`: the overlay, the window and annotated video, the spoken cues.
+5. `output/`: the overlay, the window and annotated video, the spoken cues, the stretches'
+   reference pictures.
 6. `reports/`: the session report, per-frame signals, the HTML report, the history.
 7. `run/`: the frame loop that joins the stages, for one stretch or a guided routine.
 8. `synth/`: the synthetic performer, which renders stretches and look-alikes with truth.

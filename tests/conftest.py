@@ -60,13 +60,17 @@ def pytest_configure(config: pytest.Config) -> None:
     Clip.frames = _needs_marker(  # type: ignore[method-assign]
         "synth", "renders a clip", Clip.frames
     )
+    Clip.still = _needs_marker(  # type: ignore[method-assign]
+        "synth", "renders a clip", Clip.still
+    )
 
 
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the tester's own pose folder, overrides file and history out of every test (a
-    test that wants them sets these itself; the config folder is tmp_path / "config", the
-    data folder, where the history goes, tmp_path / "data")."""
+    """Keep the tester's own pose folder, overrides file, history and cache out of every test
+    (a test that wants them sets these itself; the config folder is tmp_path / "config", the
+    data folder, where the history goes, tmp_path / "data", the cache folder, where rendered
+    pictures go, tmp_path / "cache")."""
     monkeypatch.delenv("POSECOACH_POSES", raising=False)
     monkeypatch.delenv("POSECOACH_OVERRIDES", raising=False)
     monkeypatch.delenv("POSECOACH_HISTORY", raising=False)
@@ -74,6 +78,7 @@ def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POSECOACH_VOICE", "off")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def footage(relative: str) -> Path:

@@ -1,5 +1,5 @@
 """Helpers the commands share: the stretch a command names, output paths checked before a run,
-the camera, the voice, history saves, and text tables."""
+the camera, the voice, the stretches' reference pictures, history saves, and text tables."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from posecoach.inputs.sources import FrameSource
+    from posecoach.output.pictures import Pictures
     from posecoach.output.speech import Voice
     from posecoach.reports.history import Saved
     from posecoach.run.render import ScreenState
@@ -133,6 +134,20 @@ def camera(options: CameraOptions) -> FrameSource:
         video = VideoCamera(options.video)
         return CameraSource(capture=video, name=f"{options.video} (as the camera)")
     return CameraSource(options.index, width=options.width, height=options.height, fps=options.fps)
+
+
+def pictures() -> Pictures:
+    """The stretches' reference pictures for the window: shipped, cached, or rendered by the
+    synthetic performer (imported only when a picture has to be rendered)."""
+    from posecoach.output.pictures import Pictures
+
+    return Pictures(render=_render_picture)
+
+
+def _render_picture(pose: PoseSpec) -> np.ndarray:
+    from posecoach.synth.picture import render_picture
+
+    return render_picture(pose)
 
 
 def open_voice(muted: bool) -> Voice:

@@ -3,7 +3,7 @@
 `figure` (the body and its kinematics) and `postures` -> `stretches` (with `kneeling` and
 `floor`), `lookalikes` and `motion` (what it does over time) -> `camera` and `render` (how it
 looks) -> `clip` (the video and its truth sidecar) -> `evalset` (a labelled set of clips for
-`posecoach eval`).
+`posecoach eval`) and `picture` (a still of each stretch's target position, for the window).
 """
 
 # The look-alike exercises' ids, in the order `lookalikes.LOOKALIKES` defines them: here, so

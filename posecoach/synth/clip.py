@@ -272,6 +272,11 @@ class Clip:
             image = self._effects(drawn, t_s, noise_rng)
             yield image, self._truth(index, smp.phase, smp.side, skeleton, histories)
 
+    def still(self, index: int) -> np.ndarray:
+        """Frame `index`'s picture on its own (BGR): the room and the performer, without the
+        lighting drift, blur or noise the clip adds."""
+        return self.renderer.draw(self._placed(index))
+
     def truth_frames(self) -> list[TruthFrame]:
         """The truth of every frame, without drawing anything (fast)."""
         histories = _histories()
