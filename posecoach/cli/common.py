@@ -175,14 +175,7 @@ def save_history(save: Callable[[], Saved]) -> None:
 
 def screen_state(developer: bool) -> ScreenState:
     """What the window shows besides the coaching: the developer overlay as asked, and the
-    pictures of the target positions (shipped for the built-in stretches; a user's own
-    stretch with a motion script is rendered once by the synthetic performer and cached)."""
-    from posecoach.output.pictures import Pictures
+    pictures of the target positions (see `pictures`)."""
     from posecoach.run.render import ScreenState
 
-    def render(pose: PoseSpec) -> np.ndarray:
-        from posecoach.synth.picture import render_picture
-
-        return render_picture(pose)
-
-    return ScreenState(developer=developer, pictures=Pictures(render).get)
+    return ScreenState(developer=developer, pictures=pictures().get)

@@ -89,11 +89,15 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_coaching(sub: argparse.ArgumentParser) -> None:
-    """The options `live` and `replay` share: the stretch, its pose files and overrides, the
-    model, and the outputs."""
+def add_coaching(sub: argparse.ArgumentParser, menu: bool = False) -> None:
+    """The options `live` and `replay` share: the stretch (with `menu`, chosen in the window
+    when not given), its pose files and overrides, the model, and the outputs."""
     sub.add_argument(
-        "--pose", required=True, metavar="ID", help="the stretch (see 'posecoach poses')"
+        "--pose",
+        required=not menu,
+        metavar="ID",
+        help="the stretch (see 'posecoach poses')"
+        + ("; without it, a menu in the window offers the stretches and routines" if menu else ""),
     )
     sub.add_argument(
         "--pose-file",
@@ -182,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     live = commands.add_parser("live", help="coach from a webcam")
-    add_coaching(live)
+    add_coaching(live, menu=True)
     add_camera(live)
     live.add_argument("--no-mirror", action="store_true", help="show the window unmirrored")
     live.add_argument(

@@ -49,7 +49,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"{routine_id:20s} {routine.name}: {steps}")
         return ExitCode.OK
     if args.routine is None:
-        raise PosecoachError("which routine? add --routine ID (see 'posecoach session --list')")
+        needs = "add --routine ID (see 'posecoach session --list')"
+        if args.no_window:
+            raise PosecoachError(f"which routine? {needs}")
+        from posecoach.cli.menu import choose_in_window, routine_items
+
+        choice = choose_in_window(routine_items(args.pose_dirs), "Choose a routine", needs)
+        if choice is None:
+            return ExitCode.OK
+        args.routine = choice.id
     routine = find_routine(args.routine, args.pose_dirs)
     stem = session_stem(routine)
     report_path = output_file(

@@ -27,7 +27,7 @@ from posecoach.coaching.coach import Assessment, Status
 from posecoach.coaching.posefile import Mode, PoseSpec
 from posecoach.model.landmarks import Landmarks
 from posecoach.output.overlay import OverlayStyle, draw_body
-from posecoach.output.text import Colour, Icon, draw_icon, draw_text, fit_height, text_size
+from posecoach.output.text import Colour, Icon, draw_icon, draw_text, fit_height, text_size, wrap
 
 # The panel's width, as a fraction of the canvas height.
 PANEL_PER_HEIGHT = 0.62
@@ -44,16 +44,18 @@ class ScreenStyle:
     unknown: Colour = (150, 150, 150)  # also marked by a question mark
     setup: Colour = (0, 165, 255)  # getting into position or set up
     bar: Colour = (70, 70, 70)
-    # Heights as fractions of the canvas height.
-    name_h: float = 0.04
-    status_h: float = 0.038
-    counter_h: float = 0.15  # the hold timer or rep count: at least ~8% of the height
-    unit_h: float = 0.055
-    target_h: float = 0.038
+    # Heights of lines of text (ascent and descent), as fractions of the canvas height.
+    name_h: float = 0.058
+    status_h: float = 0.058
+    # The hold timer or rep count, the biggest thing on screen: its digits are 0.73 of the
+    # line, 13% of the canvas height.
+    counter_h: float = 0.18
+    unit_h: float = 0.08
+    target_h: float = 0.056
     bar_h: float = 0.03
     row_h: float = 0.062  # a checklist line
-    cue_h: float = 0.058
-    developer_h: float = 0.022
+    cue_h: float = 0.085
+    developer_h: float = 0.032
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def draw_screen(
     body = draw_body(
         image, landmarks, assessment, mirror=mirror, values=view.developer, style=OverlayStyle()
     )
-    _fit(canvas[:, :area_w], body)
+    fit_picture(canvas[:, :area_w], body, top=True)
     area = canvas[:, :area_w]
     if assessment.prompt:
         _draw_cue(area, assessment, style)
@@ -112,8 +114,9 @@ def draw_screen(
     return canvas
 
 
-def _fit(area: np.ndarray, picture: np.ndarray) -> None:
-    """`picture` scaled to fit `area` (keeping its shape), centred in it."""
+def fit_picture(area: np.ndarray, picture: np.ndarray, top: bool = False) -> None:
+    """`picture` scaled to fit `area` (keeping its shape), centred in it (with `top`, at its
+    top: the space left below is where the cue goes, clear of the picture)."""
     area_h, area_w = area.shape[:2]
     pic_h, pic_w = picture.shape[:2]
     scale = min(area_w / pic_w, area_h / pic_h)
@@ -123,7 +126,7 @@ def _fit(area: np.ndarray, picture: np.ndarray) -> None:
         picture = cv2.resize(
             picture, (new_w, new_h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
         )
-    x0, y0 = (area_w - new_w) // 2, (area_h - new_h) // 2
+    x0, y0 = (area_w - new_w) // 2, 0 if top else (area_h - new_h) // 2
     area[y0 : y0 + new_h, x0 : x0 + new_w] = picture
 
 
@@ -171,7 +174,7 @@ def _draw_panel(
     icon, words, good = _status_words(assessment, pose)
     status_h = style.status_h * height
     colour = style.passed if good else style.setup
-    icon_px = round(status_h * 1.3)
+    icon_px = round(status_h * 0.8)
     draw_icon(panel, icon, (pad + icon_px // 2, y + icon_px // 2), icon_px, colour)
     draw_text(
         panel,
@@ -206,7 +209,7 @@ def _draw_panel(
     if pose.per_side and assessment.totals:
         totals = "   ".join(
             f"{name.capitalize()} "
-            + (f"{t.reps}" if pose.mode is Mode.REPS else f"{t.hold_s:.0f} s")
+            + (f"{t.reps}" if pose.mode is Mode.REPS else f"{int(t.hold_s)} s")
             for name, t in assessment.totals.items()
         )
         totals_h = fit_height(totals, style.target_h * height, inner)
@@ -251,8 +254,8 @@ def _draw_checklist(
         results = tuple(sorted(results, key=lambda r: {False: 0, None: 1, True: 2}[r.passed]))
         row_h = 0.03 * height
         results = results[: max(int((bottom - top) // row_h), 0)]
-    icon_px = round(row_h * 0.62)
-    text_h = row_h * 0.5
+    icon_px = round(row_h * 0.6)
+    text_h = row_h * 0.72
     for row, result in enumerate(results):
         y = round(top + row * row_h)
         colour, icon = {
@@ -264,7 +267,7 @@ def _draw_checklist(
         label = result.rule.label
         left = pad + icon_px + pad // 2
         label_h = fit_height(label, text_h, inner - icon_px - pad // 2)
-        _, box = text_size(label, label_h)
+        _, box = text_size("Ag", label_h)
         text_colour = style.text if result.passed is not None else style.dim
         draw_text(panel, label, (left, y + round((row_h - box) / 2)), label_h, text_colour)
 
@@ -286,7 +289,7 @@ def _draw_picture(
         return  # no room to make it out
     draw_text(panel, caption, (pad, top), caption_h, style.dim)
     top += caption_box + pad // 3
-    _fit(panel[top:bottom, pad : pad + inner], picture)
+    fit_picture(panel[top:bottom, pad : pad + inner], picture)
 
 
 def _draw_cue(area: np.ndarray, assessment: Assessment, style: ScreenStyle) -> None:
@@ -299,12 +302,12 @@ def _draw_cue(area: np.ndarray, assessment: Assessment, style: ScreenStyle) -> N
     icon = Icon.WARNING if fault else Icon.INFO
     pad = max(round(0.02 * area_h), 4)
     cue_h = style.cue_h * area_h
-    icon_px = round(cue_h * 1.5)
+    icon_px = round(cue_h * 1.1)
     room = area_w - icon_px - 3 * pad
-    lines = _wrap(text, cue_h, room)
+    lines = wrap(text, cue_h, room)
     if len(lines) > 2:
         cue_h = fit_height(max(lines, key=len), cue_h * 0.8, room)
-        lines = _wrap(text, cue_h, room)
+        lines = wrap(text, cue_h, room)
     line_box = text_size("Ag", cue_h)[1]
     block = line_box * len(lines) + pad * (len(lines) + 1)
     block = max(block, icon_px + 2 * pad)
@@ -316,17 +319,6 @@ def _draw_cue(area: np.ndarray, assessment: Assessment, style: ScreenStyle) -> N
     for line in lines:
         draw_text(area, line, (2 * pad + icon_px, y), cue_h, (255, 255, 255))
         y += line_box + pad
-
-
-def _wrap(text: str, height_px: float, width_px: float) -> list[str]:
-    """`text` in lines no wider than `width_px` (broken at spaces; a long word stays whole)."""
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and text_size(f"{lines[-1]} {word}", height_px)[0] <= width_px:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines or [""]
 
 
 def _draw_developer(

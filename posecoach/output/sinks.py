@@ -28,9 +28,12 @@ class Key(enum.Enum):
     FULL_SCREEN = "full_screen"  # full screen or a window
     DEVELOPER = "developer"  # the developer overlay (rule ids, values, speed) on or off
     PICTURE = "picture"  # the picture of the target position, also while in position
-    UP = "up"  # menus: the previous item
-    DOWN = "down"  # menus: the next item
-    CHOOSE = "choose"  # menus: take the item chosen
+    UP = "up"  # menus: the item above
+    DOWN = "down"  # menus: the item below
+    LEFT = "left"  # menus: the item before
+    RIGHT = "right"  # menus: the item after
+    CHOOSE = "choose"  # menus: take the item chosen (Enter)
+    NUMBER = "number"  # menus: a digit typed (`WindowSink.number`)
 
 
 _KEYS = {
@@ -50,9 +53,18 @@ _KEYS = {
     10: Key.CHOOSE,
 }
 # Arrow keys as cv2.waitKeyEx reports them (X11 keysyms; Windows' virtual-key codes).
-_ARROWS = {0xFF52: Key.UP, 0xFF54: Key.DOWN, 0x260000: Key.UP, 0x280000: Key.DOWN}
-# The number keys 1-9 choose a menu item by its number (see `Key.number`).
-NUMBER_KEYS = {ord(str(n)): n for n in range(1, 10)}
+_ARROWS = {
+    0xFF51: Key.LEFT,
+    0xFF52: Key.UP,
+    0xFF53: Key.RIGHT,
+    0xFF54: Key.DOWN,
+    0x250000: Key.LEFT,
+    0x260000: Key.UP,
+    0x270000: Key.RIGHT,
+    0x280000: Key.DOWN,
+}
+# The digit keys: a menu item is chosen by typing its number.
+NUMBER_KEYS = {ord(str(n)): n for n in range(10)}
 
 
 def has_display() -> bool:
@@ -62,17 +74,59 @@ def has_display() -> bool:
     return True
 
 
+# The window's size where the screen's cannot be found.
+FALLBACK_WINDOW_WH = (1280, 720)
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The screen's size in pixels (X11: the default screen of $DISPLAY); None when unknown."""
+    if not (sys.platform.startswith("linux") and os.environ.get("DISPLAY")):
+        return None
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("X11")
+    if name is None:
+        return None
+    try:
+        xlib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    for function in (xlib.XDefaultScreen, xlib.XDisplayWidth, xlib.XDisplayHeight):
+        function.restype = ctypes.c_int
+    xlib.XDefaultScreen.argtypes = [ctypes.c_void_p]
+    xlib.XDisplayWidth.argtypes = xlib.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = xlib.XOpenDisplay(None)
+    if not display:
+        return None
+    try:
+        screen = xlib.XDefaultScreen(display)
+        size = (xlib.XDisplayWidth(display, screen), xlib.XDisplayHeight(display, screen))
+    finally:
+        xlib.XCloseDisplay(display)
+    return size if min(size) > 0 else None
+
+
 class WindowSink:
     """An OpenCV window, filling the screen (f: a window of its own, resizable; f again: full
     screen). `show` returns the key pressed (q or Esc quits, space pauses, m mutes or unmutes
     the cues, v turns the voice off or on, d the developer overlay, p the target picture).
-    `number` is the number key pressed last (1-9), for menus."""
+    `number` is the digit typed last (Key.NUMBER), for menus."""
 
     def __init__(self, title: str, full_screen: bool = True) -> None:
         if not has_display():
             raise PosecoachError("no screen to show a window on: add --no-window")
         self.title = title
-        cv2.namedWindow(title, cv2.WINDOW_NORMAL)
+        # Free ratio: the picture fills the window (it is drawn for the window's size).
+        cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_FREERATIO)
+        # As large as the screen, also where no window manager makes it full screen.
+        self._asked_wh = screen_size() or FALLBACK_WINDOW_WH
+        cv2.resizeWindow(title, *self._asked_wh)
+        cv2.moveWindow(title, 0, 0)
+        self._shown = False
         self.full_screen = False
         if full_screen:
             self.toggle_full_screen()
@@ -84,16 +138,19 @@ class WindowSink:
         mode = cv2.WINDOW_FULLSCREEN if self.full_screen else cv2.WINDOW_NORMAL
         cv2.setWindowProperty(self.title, cv2.WND_PROP_FULLSCREEN, mode)
 
-    def size(self) -> tuple[int, int] | None:
-        """The window's drawing area (width, height) in pixels; None before it is shown."""
+    def size(self) -> tuple[int, int]:
+        """The window's drawing area (width, height) in pixels."""
+        if not self._shown:
+            return self._asked_wh
         try:
             _, _, width, height = cv2.getWindowImageRect(self.title)
         except cv2.error:
-            return None
-        return (width, height) if width > 1 and height > 1 else None
+            return self._asked_wh
+        return (width, height) if width > 1 and height > 1 else self._asked_wh
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> Key:
         cv2.imshow(self.title, image)
+        self._shown = True
         return self.poll(wait_ms)
 
     def poll(self, wait_ms: int = 1) -> Key:
@@ -101,9 +158,9 @@ class WindowSink:
         if code >= 0:
             if code in _ARROWS:
                 return _ARROWS[code]
-            if code & 0xFF in NUMBER_KEYS and code <= 0xFF:
-                self.number = NUMBER_KEYS[code & 0xFF]
-                return Key.CHOOSE
+            if code in NUMBER_KEYS:
+                self.number = NUMBER_KEYS[code]
+                return Key.NUMBER
             return _KEYS.get(code & 0xFF, Key.NONE) if code <= 0xFFFF else Key.NONE
         if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
             return Key.QUIT  # the user closed the window

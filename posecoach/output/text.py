@@ -40,13 +40,13 @@ def _font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def _size_px(height_px: float) -> int:
-    """The font size whose capital letters are about `height_px` tall."""
-    return max(round(height_px / 0.73), 6)
+    """The font size whose lines (ascent and descent) are about `height_px` tall."""
+    return max(round(height_px / 1.17), 6)
 
 
 def text_size(text: str, height_px: float) -> tuple[int, int]:
-    """(width, height) in pixels of `text` drawn `height_px` tall (capitals; the height
-    returned includes descenders and the outline)."""
+    """(width, height) in pixels of `text` drawn `height_px` tall (a line's height, from the
+    top of the tallest letters to the bottom of the descenders, with the outline)."""
     sprite, _ = _sprite(text, _size_px(height_px), (255, 255, 255))
     return sprite.shape[1], sprite.shape[0]
 
@@ -75,13 +75,21 @@ def _sprite(text: str, size_px: int, colour: Colour) -> tuple[np.ndarray, np.nda
     one channel per colour channel)."""
     font = _font(size_px)
     stroke = min(max(size_px // 16, 1), 4)
-    left, top, right, bottom = font.getbbox(text or " ", stroke_width=stroke)
-    width, height = max(int(right - left), 1), max(int(bottom - top), 1)
+    # The ink's width, and the font's full height (ascent and descent): every text of one
+    # size is as tall, and drawn at the same top, shares its baseline.
+    left, _, right, _ = font.getbbox(text or " ", stroke_width=stroke)
+    if isinstance(font, ImageFont.FreeTypeFont):
+        ascent, descent = font.getmetrics()
+    else:  # a bitmap font: its letters' box
+        _, _, _, bottom = font.getbbox("Ag")
+        ascent, descent = int(bottom), 0
+    width, height = max(int(right - left), 1), ascent + descent + 2 * stroke
     picture = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     ImageDraw.Draw(picture).text(
-        (-left, -top),
+        (-left, stroke),
         text,
         font=font,
+        anchor="la",
         fill=(colour[2], colour[1], colour[0], 255),
         stroke_width=stroke,
         stroke_fill=(0, 0, 0, 255),
@@ -159,3 +167,14 @@ def draw_centred(
     """`text` centred on `centre`."""
     width, height = text_size(text, height_px)
     draw_text(image, text, (centre[0] - width // 2, centre[1] - height // 2), height_px, colour)
+
+
+def wrap(text: str, height_px: float, width_px: float) -> list[str]:
+    """`text` in lines no wider than `width_px` (broken at spaces; a long word stays whole)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and text_size(f"{lines[-1]} {word}", height_px)[0] <= width_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]

@@ -7,11 +7,13 @@ fast it all went (`Timing`, `FpsMeter`).
 from __future__ import annotations
 
 import collections
+import dataclasses
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -176,10 +178,13 @@ class ScreenState:
     developer: bool = False
     always_picture: bool = False
     pictures: Callable[[PoseSpec], np.ndarray | None] | None = None
+    _found: dict[tuple[str, Path], np.ndarray | None] = dataclasses.field(default_factory=dict)
 
     def view(self, pose: PoseSpec) -> ScreenView:
-        picture = self.pictures(pose) if self.pictures is not None else None
-        return ScreenView(self.developer, picture, self.always_picture)
+        key = (pose.id, pose.path)
+        if key not in self._found:  # found once per stretch, not per frame
+            self._found[key] = self.pictures(pose) if self.pictures is not None else None
+        return ScreenView(self.developer, self._found[key], self.always_picture)
 
 
 class FeedbackRenderer:
