@@ -271,10 +271,10 @@ class Stages:
         )
         self._wrap(
             render,
-            "annotate",
-            "overlay (annotate)",
+            "draw_screen",
+            "screen (draw_screen)",
             ("draw_start", "draw_end"),
-            lambda _image, _landmarks, assessment, *_: assessment.timestamp_ms,
+            lambda _image, _landmarks, assessment, *_, **__: assessment.timestamp_ms,
         )
         self._wrap(VideoSink, "write", "video (encode + write)")
         self._wrap(WindowSink, "show", "window (imshow + waitKey)")

@@ -226,6 +226,9 @@ class KeyWindow:
     def __init__(self, title: str) -> None:
         self.pending = dict(sorted(self.presses.items()))
 
+    def size(self) -> tuple[int, int]:
+        return (640, 360)
+
     def show(self, image: np.ndarray, wait_ms: int = 1) -> Key:
         return self.poll(wait_ms)
 

@@ -146,7 +146,9 @@ def draw_icon(
     elif icon is Icon.WARNING:
         triangle = np.array([[0.0, -1.0], [1.0, 0.8], [-1.0, 0.8]]) * r + centre
         cv2.fillPoly(image, [triangle.astype(np.int32)], colour, cv2.LINE_AA)
-        draw_centred(image, "!", (cx, cy + r // 6), r * 0.9, (0, 0, 0))
+        bar = round(line * 1.2)
+        cv2.line(image, (cx, cy - round(r * 0.4)), (cx, cy + round(r * 0.2)), white, bar)
+        cv2.circle(image, (cx, cy + round(r * 0.5)), max(bar // 2 + 1, 2), white, -1, cv2.LINE_AA)
     else:
         cv2.circle(image, centre, r, colour, -1, cv2.LINE_AA)
         arrow = np.array([[-0.45, 0.0], [0.4, 0.0]]) * r + centre
