@@ -27,12 +27,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from builders import half_kneeling  # noqa: E402
+from posecoach.coaching.coach import Coach
+from posecoach.coaching.posefile import load_pose
+from posecoach.output.layout import ScreenView, draw_screen, video_canvas_wh
+from posecoach.output.overlay import annotate
 
-from posecoach.coaching.coach import Coach  # noqa: E402
-from posecoach.coaching.posefile import load_pose  # noqa: E402
-from posecoach.output.layout import ScreenView, draw_screen, video_canvas_wh  # noqa: E402
-from posecoach.output.overlay import annotate  # noqa: E402
+from builders import half_kneeling
 
 
 def busy_s() -> float:
