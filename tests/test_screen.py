@@ -11,7 +11,13 @@ import pytest
 from posecoach.coaching.coach import Coach, Status
 from posecoach.coaching.posefile import load_pose
 from posecoach.output import menu as menu_module
-from posecoach.output.layout import ScreenView, counter_words, draw_screen, video_canvas_wh
+from posecoach.output.layout import (
+    ScreenView,
+    counter_words,
+    draw_screen,
+    status_words,
+    video_canvas_wh,
+)
 from posecoach.output.menu import MenuItem, choose, draw_menu, grid
 from posecoach.output.sinks import Key
 from posecoach.output.text import Icon, draw_icon, text_size
@@ -211,3 +217,11 @@ def test_a_typed_1_waits_for_a_second_digit(monkeypatch):
     window.show = show  # type: ignore[method-assign]
     assert choose(window, ITEMS, "Choose") == 0  # card 1, once no second digit came
     assert window.shown >= 4  # it waited about a second
+
+
+def test_the_status_says_settling_until_the_hold_timer_runs():
+    pose, _, assessment = assessed(frames=3)  # in position, not settled yet
+    assert assessment.status is Status.IN_POSITION and assessment.holding is False
+    assert status_words(assessment, pose)[:2] == (Icon.INFO, "Settling: hold still")
+    holding = dataclasses.replace(assessment, holding=True)
+    assert status_words(holding, pose)[:2] == (Icon.PASS, "Holding")

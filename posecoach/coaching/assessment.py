@@ -62,6 +62,9 @@ class Assessment:
     trusted: np.ndarray | None = None
     muted: bool = False
     counted: float | None = None  # reps: the signal value the rep counter read (None: none)
+    # Holds: whether the hold timer runs (in position but not yet settled there, it does not);
+    # None for reps.
+    holding: bool | None = None
 
     @property
     def detected(self) -> bool:

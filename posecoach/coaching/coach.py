@@ -322,6 +322,11 @@ class Coach:
             trusted=measured.trusted,
             muted=self.muted,
             counted=counted,
+            holding=(
+                None
+                if self.pose.mode is not Mode.HOLD
+                else key in self._timers and self._timers[key].holding
+            ),
         )
 
     def _hold(

@@ -144,9 +144,11 @@ def counter_words(pose: PoseSpec, assessment: Assessment) -> tuple[str, str, str
     return number, unit, target
 
 
-def _status_words(assessment: Assessment, pose: PoseSpec) -> tuple[Icon, str, bool]:
+def status_words(assessment: Assessment, pose: PoseSpec) -> tuple[Icon, str, bool]:
     """The status line: its icon, its words and whether it is good news."""
     if assessment.status is Status.IN_POSITION:
+        if assessment.holding is False:  # the timer starts once the person is settled
+            return Icon.INFO, "Settling: hold still", False
         return Icon.PASS, "Holding" if pose.mode is Mode.HOLD else "In position", True
     if assessment.status is Status.NOT_IN_POSITION:
         return Icon.INFO, "Get into position", False
@@ -171,7 +173,7 @@ def _draw_panel(
     name_h = fit_height(pose.name, style.name_h * height, inner)
     y += draw_text(panel, pose.name, (pad, y), name_h, style.dim)[1] + pad // 2
 
-    icon, words, good = _status_words(assessment, pose)
+    icon, words, good = status_words(assessment, pose)
     status_h = style.status_h * height
     colour = style.passed if good else style.setup
     icon_px = round(status_h * 0.8)
