@@ -197,7 +197,7 @@ def coach_source(
         mirror=live and options.mirror,
         on_frame=None if signals is None and progress is None else on_frame,
         voice=open_voice(muted=live and options.voice_muted) if speaks else None,
-        screen=screen_state(options.developer),
+        screen=screen_state(options.developer, show_window),
     )
     coach = Coach(pose)
     coach.muted = options.mute

@@ -136,12 +136,12 @@ def camera(options: CameraOptions) -> FrameSource:
     return CameraSource(options.index, width=options.width, height=options.height, fps=options.fps)
 
 
-def pictures() -> Pictures:
-    """The stretches' reference pictures for the window: shipped, cached, or rendered by the
-    synthetic performer (imported only when a picture has to be rendered)."""
+def pictures(render: bool = True) -> Pictures:
+    """The stretches' reference pictures for the window: shipped, cached, or (with `render`)
+    rendered by the synthetic performer (imported only when a picture has to be rendered)."""
     from posecoach.output.pictures import Pictures
 
-    return Pictures(render=_render_picture)
+    return Pictures(render=_render_picture if render else None)
 
 
 def _render_picture(pose: PoseSpec) -> np.ndarray:
@@ -173,9 +173,10 @@ def save_history(save: Callable[[], Saved]) -> None:
         print(f"posecoach: {message}", file=sys.stderr)
 
 
-def screen_state(developer: bool) -> ScreenState:
-    """What the window shows besides the coaching: the developer overlay as asked, and the
-    pictures of the target positions (see `pictures`)."""
+def screen_state(developer: bool, window: bool) -> ScreenState:
+    """What the screen shows besides the coaching: the developer overlay as asked, and the
+    pictures of the target positions (see `pictures`). Without a `window` (a video written
+    unattended) a picture that is neither shipped nor cached is not rendered for it."""
     from posecoach.run.render import ScreenState
 
-    return ScreenState(developer=developer, pictures=pictures().get)
+    return ScreenState(developer=developer, pictures=pictures(render=window).get)

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         video_path=args.out,
         window_title=f"posecoach - {routine.name}" if show_window else None,
         mirror=live and not args.no_mirror,
-        screen=screen_state(args.developer),
+        screen=screen_state(args.developer, show_window),
     )
     print(f"posecoach session: {routine.name} ({len(routine.steps)} stretches) on {source.name}")
     try:
