@@ -254,6 +254,7 @@ def performed(tmp_path_factory) -> Path:
 
 
 @pytest.mark.model
+@pytest.mark.synth
 def test_a_routine_end_to_end_on_generated_clips(tmp_path, performed, monkeypatch, capsys):
     routine = tmp_path / "test.toml"
     routine.write_text(
@@ -285,6 +286,7 @@ def test_a_routine_end_to_end_on_generated_clips(tmp_path, performed, monkeypatc
 
 
 @pytest.mark.model
+@pytest.mark.synth
 def test_a_session_whose_input_ends_early_is_saved_and_not_complete(tmp_path, performed):
     short = tmp_path / "short.mp4"
     capture = cv2.VideoCapture(str(performed))

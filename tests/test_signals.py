@@ -381,6 +381,7 @@ def replay(clip, folder, *extra):
 
 
 @pytest.mark.model
+@pytest.mark.synth
 def test_replay_writes_the_signals_and_the_plot(tmp_path, short_clip, capsys):
     signals, plot = tmp_path / "out" / "signals.csv", tmp_path / "plots" / "signals.png"
     assert replay(short_clip, tmp_path, "--signals", str(signals), "--plot", str(plot)) == EXIT_OK
@@ -415,6 +416,7 @@ class StopsAfter(FrameSource):
 
 
 @pytest.mark.model
+@pytest.mark.synth
 @pytest.mark.parametrize(
     ("error", "code"),
     [(KeyboardInterrupt(), EXIT_INTERRUPTED), (SourceError("the video broke off"), EXIT_ERROR)],
