@@ -151,16 +151,31 @@ def draw_body(
 ) -> np.ndarray:
     """A copy of `image` (flipped left-right with `mirror`) with the skeleton and each rule's
     joints in its verdict's colour; with `values`, the measured angles beside their joints."""
-    style = style or OverlayStyle()
     canvas = cv2.flip(image, 1) if mirror else image.copy()
+    draw_body_into(canvas, landmarks, assessment, mirror=mirror, values=values, style=style)
+    return canvas
+
+
+def draw_body_into(
+    canvas: np.ndarray,
+    landmarks: Landmarks | None,
+    assessment: Assessment,
+    *,
+    scale: float = 1.0,
+    mirror: bool = False,
+    values: bool = False,
+    style: OverlayStyle | None = None,
+) -> None:
+    """`draw_body` on `canvas` itself: the frame already drawn there `scale` times its size
+    (and flipped, with `mirror`)."""
+    style = style or OverlayStyle()
     height = canvas.shape[0]
-    scale = max(height * style.font_scale_per_px, 0.35)
+    font = max(height * style.font_scale_per_px, 0.35)
     thick = max(round(height * style.line_per_px), 1)
     radius = max(round(height * style.joint_per_px), 2)
-    points = _draw_skeleton(canvas, landmarks, mirror, style, thick)
+    points = _draw_skeleton(canvas, landmarks, mirror, style, thick, scale)
     if points is not None and assessment.body is not None:
-        _draw_rules(canvas, points, assessment, style, scale, thick, radius, values)
-    return canvas
+        _draw_rules(canvas, points, assessment, style, font, thick, radius, values)
 
 
 def _draw_rules(
@@ -325,12 +340,13 @@ def _draw_skeleton(
     mirror: bool,
     style: OverlayStyle,
     thick: int,
+    scale: float = 1.0,
 ) -> np.ndarray | None:
-    """Draw the bones on `canvas` (flipped with it when mirrored); the joints' pixel
-    positions as drawn, or None when nobody was found."""
+    """Draw the bones on `canvas` (the frame `scale` times its size, flipped with it when
+    mirrored); the joints' pixel positions as drawn, or None when nobody was found."""
     if landmarks is None:
         return None
-    xy = landmarks.xy_px.copy()
+    xy = landmarks.xy_px * scale
     if mirror:
         xy[:, 0] = canvas.shape[1] - 1 - xy[:, 0]
     points = np.round(xy).astype(int)
