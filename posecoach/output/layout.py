@@ -68,10 +68,18 @@ class ScreenView:
     always_picture: bool = False
 
 
+# The annotated video's height at most: a taller frame is scaled down to it, so a 1080p clip
+# is not encoded at 2590x1080 with its panel (720p reads well and encodes in half the time).
+VIDEO_MAX_HEIGHT = 720
+
+
 def video_canvas_wh(frame_wh: tuple[int, int]) -> tuple[int, int]:
     """The canvas for an annotated video of frames `frame_wh`: the frame at its own size (not
-    scaled) and the panel beside it (widths even, as video codecs want)."""
+    scaled; a frame taller than VIDEO_MAX_HEIGHT scaled down to it) and the panel beside it
+    (widths and heights even, as video codecs want)."""
     width, height = frame_wh
+    if height > VIDEO_MAX_HEIGHT:
+        width, height = round(width * VIDEO_MAX_HEIGHT / height), VIDEO_MAX_HEIGHT
     panel = round(PANEL_PER_HEIGHT * height)
     return (width + panel + 1) // 2 * 2, height // 2 * 2 if height > 1 else height
 
