@@ -70,7 +70,7 @@ def test_the_menu_fills_the_screen_with_a_card_per_stretch_and_routine(screen, t
     video = str(REPO / "samples" / "half_kneeling_both_sides.mp4")
     menu = screenshots.posecoach(screen, ["live", "--camera-video", video], tmp_path)
     try:
-        shot = screen.wait_for(empty)
+        shot = screen.wait_for(empty, menu)
         time.sleep(1.0)  # the pictures drawn
         shot = screen.grab()
         assert covers_the_screen(shot, empty)
@@ -92,7 +92,7 @@ def test_the_coaching_window_fills_the_screen_with_a_large_count(screen, tmp_pat
     args = ["live", "--pose", "half_kneeling_hip_flexor", "--camera-video", video]
     live = screenshots.posecoach(screen, [*args, "--no-history"], tmp_path)
     try:
-        screen.wait_for(empty)
+        screen.wait_for(empty, live)
         time.sleep(8.0)  # kneeling and holding by now
         shot = screen.grab()
         assert covers_the_screen(shot, empty)

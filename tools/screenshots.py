@@ -60,16 +60,30 @@ class VirtualScreen:
             self._keys.press(key)
             time.sleep(0.15)
 
-    def wait_for(self, changed_from: np.ndarray, timeout_s: float = 30.0) -> np.ndarray:
+    def wait_for(
+        self,
+        changed_from: np.ndarray,
+        process: subprocess.Popen[bytes] | None = None,
+        timeout_s: float = 120.0,
+    ) -> np.ndarray:
         """The screen once it differs from `changed_from` over most of its area (a window
-        came up, or its drawing changed)."""
+        came up, or its drawing changed). A `process` that ends first, or the time running
+        out, is an error that says what the process printed."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             shot = self.grab()
             if np.mean(np.any(shot != changed_from, axis=2)) > 0.5:
                 return shot
+            if process is not None and process.poll() is not None:
+                break
             time.sleep(0.2)
-        raise TimeoutError("the window did not appear")
+        said = ""
+        if process is not None:
+            if process.poll() is None:
+                process.terminate()
+            _, err = process.communicate(timeout=20)
+            said = f" (exit {process.returncode}; it said: {err.decode(errors='replace')[-800:]})"
+        raise TimeoutError(f"the window did not appear{said}")
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "DISPLAY": self.display, "POSECOACH_VOICE": "off"}
@@ -161,7 +175,7 @@ def take(out_dir: Path) -> list[Path]:
             both = str(SAMPLES / "half_kneeling_both_sides.mp4")
             live = posecoach(screen, ["live", "--camera-video", both, "--no-history"], Path(work))
             try:
-                save("window_menu.png", screen.wait_for(empty))
+                save("window_menu.png", screen.wait_for(empty, live))
                 # The half-kneeling stretch, by typing its card's number.
                 screen.press(*str(menu_number("half_kneeling_hip_flexor")))
                 time.sleep(3.0)  # the person walks in: getting into position
@@ -176,7 +190,7 @@ def take(out_dir: Path) -> list[Path]:
                 screen, ["live", *stretch, "--camera-video", lean, "--no-history"], Path(work)
             )
             try:
-                screen.wait_for(empty)
+                screen.wait_for(empty, fault)
                 time.sleep(10.0)  # in position, leaning forward: the cue to sit up
                 save("window_fault.png", screen.grab())
             finally:
